@@ -1,5 +1,141 @@
-"""railwail: Python client for the railwail model gateway."""
+"""railwail: the Python client for the railwail model gateway.
 
+    from railwail import railwail
+
+    rw = railwail()                       # reads RAILWAIL_API_KEY
+    images = rw.run("flux-schnell", "A cat in space")
+    images[0].save("cat.png")
+
+Importing this package creates no client and does no I/O. The response types (``Image``,
+``ChatResponse``, ...) load on first use, so ``import railwail`` stays close to the cost of
+importing httpx itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from ._base_client import InsecureBaseURLWarning
+from ._client import AsyncRailwail, Railwail
+from ._constants import DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_MAX_RETRIES
+from ._exceptions import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    InsufficientCreditsError,
+    NotFoundError,
+    PermissionDeniedError,
+    RailwailError,
+    RateLimitError,
+    ResponseValidationError,
+    ServerError,
+    UnprocessableEntityError,
+    UnsupportedModelError,
+)
+from ._utils import NOT_GIVEN, NotGiven
 from ._version import __version__
 
-__all__ = ["__version__"]
+if TYPE_CHECKING:
+    from .types import (
+        AsyncChatStream,
+        ChatChunk,
+        ChatMessage,
+        ChatResponse,
+        ChatStream,
+        EmbeddingResponse,
+        Image,
+        ImageResponse,
+        Model,
+        RateLimit,
+    )
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "AsyncChatStream",
+    "AsyncRailwail",
+    "AuthenticationError",
+    "BadRequestError",
+    "ChatChunk",
+    "ChatMessage",
+    "ChatResponse",
+    "ChatStream",
+    "EmbeddingResponse",
+    "Image",
+    "ImageResponse",
+    "InsecureBaseURLWarning",
+    "InsufficientCreditsError",
+    "Model",
+    "NOT_GIVEN",
+    "NotFoundError",
+    "NotGiven",
+    "PermissionDeniedError",
+    "RailwailError",
+    "Railwail",
+    "RateLimit",
+    "RateLimitError",
+    "ResponseValidationError",
+    "ServerError",
+    "UnprocessableEntityError",
+    "UnsupportedModelError",
+    "__version__",
+    "railwail",
+]
+
+_LAZY_TYPES = frozenset(
+    {
+        "AsyncChatStream",
+        "ChatChunk",
+        "ChatMessage",
+        "ChatResponse",
+        "ChatStream",
+        "EmbeddingResponse",
+        "Image",
+        "ImageResponse",
+        "Model",
+        "RateLimit",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    # The response types pull in pydantic's model machinery; load it when first asked for.
+    if name in _LAZY_TYPES:
+        from . import types
+
+        value = getattr(types, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'railwail' has no attribute {name!r}")
+
+
+def railwail(
+    api_key: str | None = None,
+    *,
+    base_url: str | None = None,
+    timeout: float | httpx.Timeout | NotGiven = NOT_GIVEN,
+    max_retries: int = DEFAULT_MAX_RETRIES,
+    default_headers: Mapping[str, str] | None = None,
+    http_client: httpx.Client | None = None,
+    max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES,
+) -> Railwail:
+    """Creates a :class:`Railwail` client: ``rw = railwail("rw_live_...")``.
+
+    With no ``api_key``, ``RAILWAIL_API_KEY`` is used. The options are those of
+    :class:`Railwail`.
+    """
+    return Railwail(
+        api_key,
+        base_url=base_url,
+        timeout=timeout,
+        max_retries=max_retries,
+        default_headers=default_headers,
+        http_client=http_client,
+        max_download_bytes=max_download_bytes,
+    )

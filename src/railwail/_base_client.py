@@ -1,0 +1,399 @@
+"""Everything the sync and async clients share that does no I/O: configuration, request
+building, error mapping, response parsing and logging."""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import httpx
+
+from ._constants import (
+    DEFAULT_BASE_URL,
+    DEFAULT_MAX_DOWNLOAD_BYTES,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    ENV_API_KEY,
+    ENV_BASE_URL,
+)
+from ._exceptions import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    RateLimitError,
+    ResponseValidationError,
+    decode_body,
+    error_class_for,
+    error_fields,
+)
+from ._logging import configure_from_env, logger, redact
+from ._requests import RequestSpec, check_timeout
+from ._retry import RetryPolicy, reset_datetime, retry_after_from_headers
+from ._run import RouteCache
+from ._utils import NOT_GIVEN, NotGiven, given, is_loopback_host, mask_key, origin_of
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from ._models import APIObject
+
+HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
+ModelT = TypeVar("ModelT", bound="APIObject")
+
+USER_AGENT = f"railwail-python/{__version__}"
+
+
+class InsecureBaseURLWarning(UserWarning):
+    """The API key would travel unencrypted: ``http://`` to a host that is not this machine."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClientConfig:
+    api_key: str = field(repr=False)
+    api_key_source: str
+    base_url: str
+    timeout: httpx.Timeout
+    max_retries: int
+    default_headers: dict[str, str]
+    max_download_bytes: int
+
+
+def _check_api_key(api_key: object) -> tuple[str, str]:
+    source = "api_key="
+    if api_key is None:
+        api_key = os.environ.get(ENV_API_KEY)
+        source = ENV_API_KEY
+        if api_key is None:
+            raise ValueError(
+                f"No API key: pass railwail(api_key='rw_live_...') or set the {ENV_API_KEY} "
+                "environment variable. Keys are created at https://railwail.com/settings"
+            )
+    if not isinstance(api_key, str):
+        raise TypeError(f"api_key must be a string; got {type(api_key).__name__}")
+    key = api_key.strip()
+    if not key:
+        raise ValueError(
+            f"The API key from {source} is empty: pass the key itself, e.g. "
+            f"railwail(api_key='rw_live_...'), or set {ENV_API_KEY}"
+        )
+    # Checked here so that httpx never echoes a bad header value (the key) in its own error.
+    if not key.isascii() or not key.isprintable() or " " in key:
+        raise ValueError(
+            f"The API key from {source} contains spaces or non-printable/non-ASCII characters; "
+            "copy it again from https://railwail.com/settings"
+        )
+    return key, source
+
+
+def normalize_base_url(base_url: object) -> str:
+    """An absolute http(s) URL without a trailing slash or a doubled ``/v1``."""
+    if not isinstance(base_url, str | httpx.URL):
+        raise TypeError(f"base_url must be a string; got {type(base_url).__name__}")
+    raw = str(base_url).strip()
+    try:
+        url = httpx.URL(raw)
+    except httpx.InvalidURL:
+        url = None
+    if url is None or url.scheme not in ("http", "https") or not url.host:
+        raise ValueError(
+            f"base_url must be an absolute http(s) URL such as {DEFAULT_BASE_URL!r}; got {raw!r}"
+        )
+    if url.query or url.fragment:
+        raise ValueError(f"base_url must not carry a query or fragment; got {raw!r}")
+    path = url.path.rstrip("/")
+    while path.endswith("/v1/v1"):
+        path = path[: -len("/v1")]
+    if url.scheme == "http" and not is_loopback_host(url.host):
+        warnings.warn(
+            f"base_url {raw!r} uses plain http to a non-local host: the API key would be sent "
+            "unencrypted. Use https://",
+            InsecureBaseURLWarning,
+            stacklevel=4,
+        )
+    return str(url.copy_with(path=path or "/")).rstrip("/")
+
+
+def _check_headers(headers: object, name: str) -> dict[str, str]:
+    if headers is None:
+        return {}
+    if not isinstance(headers, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
+    ):
+        raise TypeError(f"{name} must be a mapping of str to str")
+    return dict(headers)
+
+
+def _check_max_retries(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"max_retries must be an integer of at least 0; got {value!r}")
+    if value < 0:
+        raise ValueError(f"max_retries must be at least 0 (0 turns retries off); got {value}")
+    return value
+
+
+def _check_max_bytes(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"max_download_bytes must be a positive integer; got {value!r}")
+    return value
+
+
+def resolve_config(
+    api_key: object,
+    base_url: object,
+    timeout: object,
+    max_retries: object,
+    default_headers: object,
+    max_download_bytes: object,
+) -> ClientConfig:
+    key, source = _check_api_key(api_key)
+    if base_url is None:
+        base_url = os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL
+    return ClientConfig(
+        api_key=key,
+        api_key_source=source,
+        base_url=normalize_base_url(base_url),
+        timeout=check_timeout(timeout) if given(timeout) else DEFAULT_TIMEOUT,
+        max_retries=_check_max_retries(max_retries),
+        default_headers=_check_headers(default_headers, "default_headers"),
+        max_download_bytes=_check_max_bytes(max_download_bytes),
+    )
+
+
+class SharedState(Generic[HttpT]):
+    """What a client and the clients made from it by ``with_options`` share."""
+
+    def __init__(self, http: HttpT, owns_http: bool) -> None:
+        self.http: HttpT = http
+        self.owns_http = owns_http
+        self.routes = RouteCache()
+
+
+def _check_http_client(http_client: object, expected: type[HttpT]) -> HttpT | None:
+    if http_client is None:
+        return None
+    if not isinstance(http_client, expected):
+        other = "AsyncRailwail" if expected is httpx.Client else "Railwail"
+        raise TypeError(
+            f"http_client must be an {expected.__module__}.{expected.__qualname__}; "
+            f"got {type(http_client).__name__} (an httpx.AsyncClient goes with AsyncRailwail, "
+            f"an httpx.Client with Railwail; did you mean {other}?)"
+        )
+    return http_client
+
+
+class BaseClient(Generic[HttpT]):
+    """Configuration and every I/O-free step of a request. Subclasses add ``_request``."""
+
+    _http_class: type[HttpT]
+    _config: ClientConfig
+    _state: SharedState[HttpT]
+    _policy: RetryPolicy
+    _origin: tuple[str, str, int | None]
+    _headers: dict[str, str]
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        timeout: float | httpx.Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        default_headers: Mapping[str, str] | None = None,
+        http_client: HttpT | None = None,
+        max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES,
+    ) -> None:
+        configure_from_env()
+        config = resolve_config(
+            api_key, base_url, timeout, max_retries, default_headers, max_download_bytes
+        )
+        http = _check_http_client(http_client, self._http_class)
+        state: SharedState[HttpT]
+        if http is None:
+            state = SharedState(self._new_http(), owns_http=True)
+        else:
+            state = SharedState(http, owns_http=False)
+        self._setup(config, state, RetryPolicy(max_retries=config.max_retries))
+
+    def _new_http(self) -> HttpT:
+        raise NotImplementedError
+
+    def _setup(self, config: ClientConfig, state: SharedState[HttpT], policy: RetryPolicy) -> None:
+        self._config = config
+        self._state = state
+        self._policy = policy
+        self._origin = origin_of(httpx.URL(config.base_url))
+        self._headers = {
+            "Accept": "application/json",
+            "User-Agent": USER_AGENT,
+            **config.default_headers,
+            "Authorization": f"Bearer {config.api_key}",
+        }
+
+    def _derive(
+        self,
+        *,
+        api_key: str | None,
+        base_url: str | None,
+        timeout: float | httpx.Timeout | NotGiven,
+        max_retries: int | NotGiven,
+        default_headers: Mapping[str, str] | None,
+        max_download_bytes: int | NotGiven,
+    ) -> Any:
+        old = self._config
+        config = resolve_config(
+            api_key if api_key is not None else old.api_key,
+            base_url if base_url is not None else old.base_url,
+            timeout if given(timeout) else old.timeout,
+            max_retries if given(max_retries) else old.max_retries,
+            {**old.default_headers, **(default_headers or {})},
+            max_download_bytes if given(max_download_bytes) else old.max_download_bytes,
+        )
+        if api_key is None:
+            config = replace(config, api_key_source=old.api_key_source)
+        clone = object.__new__(type(self))
+        # The pool is shared, never owned twice: closing a derived client leaves it open.
+        state: SharedState[HttpT] = SharedState(self._state.http, owns_http=False)
+        state.routes = self._state.routes
+        clone._setup(config, state, replace(self._policy, max_retries=config.max_retries))
+        return clone
+
+    @property
+    def base_url(self) -> str:
+        """The base URL every request path is appended to."""
+        return self._config.base_url
+
+    @property
+    def timeout(self) -> httpx.Timeout:
+        """The default timeout of every call."""
+        return self._config.timeout
+
+    @property
+    def max_retries(self) -> int:
+        """How many times a failed request is retried (0: never)."""
+        return self._config.max_retries
+
+    def __repr__(self) -> str:
+        c = self._config
+        return (
+            f"{type(self).__name__}(base_url={c.base_url!r}, "
+            f"api_key='{mask_key(c.api_key)}' (from {c.api_key_source}), "
+            f"max_retries={c.max_retries}, timeout={c.timeout!r})"
+        )
+
+    def __getstate__(self) -> None:
+        raise TypeError(
+            f"{type(self).__name__} holds a connection pool and cannot be pickled; "
+            "create one client per process"
+        )
+
+    # -- request building -------------------------------------------------------------------
+
+    def _build_request(self, spec: RequestSpec) -> httpx.Request:
+        if spec.absolute_url:
+            url = spec.path
+            headers = {"User-Agent": USER_AGENT, **self._config.default_headers}
+            if origin_of(httpx.URL(url)) == self._origin:
+                headers["Authorization"] = self._headers["Authorization"]
+        else:
+            url = self._config.base_url + spec.path
+            headers = self._headers.copy()
+            if spec.method == "POST":
+                # Built once per call, so every retry of this call carries the same key and a
+                # gateway that dedupes charges once.
+                headers["Idempotency-Key"] = spec.idempotency_key or f"rw-{uuid.uuid4().hex}"
+            if spec.stream:
+                headers["Accept"] = "text/event-stream"
+        if spec.headers:
+            headers.update(spec.headers)
+        request: httpx.Request = self._state.http.build_request(
+            spec.method,
+            url,
+            json=spec.json,
+            params=spec.params,
+            headers=headers,
+            timeout=spec.timeout or self._config.timeout,
+        )
+        return request
+
+    # -- responses ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _status_error(response: httpx.Response) -> APIError:
+        status = response.status_code
+        headers = response.headers
+        body = decode_body(response.content)
+        message, etype, code = error_fields(body, status)
+        if 300 <= status < 400:
+            location = headers.get("location", "")
+            message = f"the gateway redirected to {location!r}; set base_url to the final URL"
+        kwargs: dict[str, Any] = {
+            "status": status,
+            "type": etype,
+            "code": code,
+            "request_id": headers.get("x-request-id") or headers.get("request-id"),
+            "body": body,
+            "headers": dict(headers),
+            "retry_after": retry_after_from_headers(headers, status),
+        }
+        cls = error_class_for(status)
+        if cls is RateLimitError:
+            return RateLimitError(message, reset=reset_datetime(headers), **kwargs)
+        return cls(message, **kwargs)
+
+    @staticmethod
+    def _transport_error(exc: httpx.HTTPError, request: httpx.Request) -> APIConnectionError:
+        url = str(request.url.copy_with(query=None))
+        if isinstance(exc, httpx.TimeoutException):
+            kind = type(exc).__name__.replace("Timeout", " timeout").strip().lower()
+            return APITimeoutError(f"Request timed out ({kind})", method=request.method, url=url)
+        detail = str(exc) or type(exc).__name__
+        return APIConnectionError(f"Connection error: {detail}", method=request.method, url=url)
+
+    @staticmethod
+    def _parse(response: httpx.Response, model: type[ModelT]) -> ModelT:
+        try:
+            obj = model.model_validate_json(response.content)
+        except ValueError as exc:  # pydantic's ValidationError and JSON errors alike
+            raise ResponseValidationError(
+                f"The gateway's answer to {response.request.method} {response.request.url.path} "
+                f"is not a valid {model.__name__}: {_first_error(exc)}",
+                body=decode_body(response.content),
+                request_id=response.headers.get("x-request-id"),
+            ) from None
+        attach_meta(obj, response.headers)
+        return obj
+
+    @staticmethod
+    def _log(request: httpx.Request, status: int | str, attempt: int, elapsed: float) -> None:
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "%s %s -> %s (attempt %d, %.3f s) headers=%s",
+                request.method,
+                request.url.copy_with(query=None),
+                status,
+                attempt,
+                elapsed,
+                redact(request.headers),
+            )
+
+
+def attach_meta(obj: APIObject, headers: httpx.Headers) -> None:
+    from ._models import RateLimit
+
+    obj._request_id = headers.get("x-request-id") or headers.get("request-id")
+    obj._rate_limit = RateLimit.from_headers(headers)
+
+
+def _first_error(exc: Exception) -> str:
+    errors_of = getattr(exc, "errors", None)
+    if callable(errors_of):
+        errors = errors_of()
+        if errors:
+            first = errors[0]
+            where = ".".join(str(p) for p in first["loc"]) or "body"
+            return f"{where}: {first['msg']}"
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__

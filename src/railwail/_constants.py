@@ -1,0 +1,26 @@
+"""Defaults shared by both clients. Every number here is documented in the README."""
+
+from __future__ import annotations
+
+import httpx
+
+DEFAULT_BASE_URL = "https://railwail.com/api/v1"
+ENV_API_KEY = "RAILWAIL_API_KEY"
+ENV_BASE_URL = "RAILWAIL_BASE_URL"
+ENV_LOG = "RAILWAIL_LOG"
+
+# Image generation can take minutes; a read timeout shorter than the model's run time turns a
+# paid, finished generation into an error. Connecting must still fail fast.
+DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=300.0, write=60.0, pool=30.0)
+DEFAULT_MAX_RETRIES = 2
+DEFAULT_CONNECTION_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+
+INITIAL_RETRY_DELAY = 0.5
+MAX_RETRY_DELAY = 8.0
+# A server asking us to wait longer than this is told "no": the caller gets the error at once,
+# with .retry_after, and decides.
+MAX_RETRY_AFTER = 60.0
+
+DEFAULT_MAX_DOWNLOAD_BYTES = 50 * 1024 * 1024
+
+RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})

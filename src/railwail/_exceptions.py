@@ -1,0 +1,305 @@
+"""Everything railwail raises, in one tree::
+
+    RailwailError                      base of everything the SDK raises
+    ├── APIError                       the gateway answered with an error status
+    │   ├── BadRequestError            400
+    │   ├── AuthenticationError        401
+    │   ├── InsufficientCreditsError   402
+    │   ├── PermissionDeniedError      403
+    │   ├── NotFoundError              404
+    │   ├── UnprocessableEntityError   422
+    │   ├── RateLimitError             429 (.retry_after, .reset)
+    │   └── ServerError                >= 500
+    ├── APIConnectionError             no usable answer: DNS, refused, reset, TLS
+    │   └── APITimeoutError
+    ├── ResponseValidationError        a 2xx body that is not what the API promises
+    └── UnsupportedModelError          a model whose category this SDK cannot run yet
+
+Every ``str(error)`` says what happened and what to do next. None of them ever contains the
+API key: messages are built from the gateway's answer and the request's method and URL only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from http import HTTPStatus
+from typing import Any
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "InsufficientCreditsError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RailwailError",
+    "RateLimitError",
+    "ResponseValidationError",
+    "ServerError",
+    "UnprocessableEntityError",
+    "UnsupportedModelError",
+]
+
+
+class RailwailError(Exception):
+    """Base class of every exception railwail raises."""
+
+
+class APIError(RailwailError):
+    """The gateway answered with an error status.
+
+    Attributes:
+        status: The HTTP status code.
+        type: The gateway's error ``type`` (e.g. ``"authentication_error"``), if it sent one.
+        code: The gateway's error ``code`` (e.g. ``"invalid_api_key"``), if it sent one.
+        message: The gateway's message, or the HTTP reason phrase when the body had none.
+        request_id: The gateway's request id (``x-request-id``), for support tickets.
+        body: The decoded JSON body, the raw text when it was not JSON, or ``None`` if empty.
+        headers: The response headers.
+        retry_after: Seconds the server asked us to wait before retrying, when it said so.
+    """
+
+    hint: str = ""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        type: str | None = None,
+        code: str | None = None,
+        request_id: str | None = None,
+        body: object = None,
+        headers: Mapping[str, str] | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.type = type
+        self.code = code
+        self.request_id = request_id
+        self.body = body
+        self.headers: dict[str, str] = dict(headers or {})
+        self.retry_after = retry_after
+
+    def __str__(self) -> str:
+        label = self.code or self.type
+        text = (
+            f"{self.status} {label}: {self.message}" if label else f"{self.status}: {self.message}"
+        )
+        if self.request_id:
+            text += f" (request_id={self.request_id})"
+        hint = self._hint()
+        return f"{text}. {hint}" if hint else text
+
+    def _hint(self) -> str:
+        return self.hint
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_api_error, (type(self), self.message, self._kwargs()))
+
+    def _kwargs(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "type": self.type,
+            "code": self.code,
+            "request_id": self.request_id,
+            "body": self.body,
+            "headers": self.headers,
+            "retry_after": self.retry_after,
+        }
+
+
+def _rebuild_api_error(cls: type[APIError], message: str, kwargs: dict[str, Any]) -> APIError:
+    return cls(message, **kwargs)
+
+
+class BadRequestError(APIError):
+    """400: the request body was malformed or missed a required field."""
+
+    hint = "Check the arguments against the model's documentation"
+
+
+class AuthenticationError(APIError):
+    """401: the API key is missing, unknown or revoked."""
+
+    hint = (
+        "Check the key passed as api_key= or set in RAILWAIL_API_KEY; "
+        "keys are managed at https://railwail.com/settings"
+    )
+
+
+class InsufficientCreditsError(APIError):
+    """402: the account has too few credits for this request."""
+
+    hint = "Buy credits at https://railwail.com/billing, then retry"
+
+
+class PermissionDeniedError(APIError):
+    """403: the key may not use this model or endpoint."""
+
+    hint = "This key is not allowed to make this request; check its permissions"
+
+
+class NotFoundError(APIError):
+    """404: the model or resource does not exist."""
+
+    hint = "Check the model slug; rw.models.list() lists the available models"
+
+
+class UnprocessableEntityError(APIError):
+    """422: the request was well-formed but the gateway could not process it."""
+
+    hint = "The gateway rejected the values sent; check them against the model's limits"
+
+
+class RateLimitError(APIError):
+    """429: too many requests for this key in the current window.
+
+    Attributes:
+        retry_after: Seconds to wait before the next request, when the gateway said so.
+        reset: When the rate-limit window resets (aware datetime), from ``X-RateLimit-Reset``.
+    """
+
+    def __init__(self, message: str, *, reset: datetime | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.reset = reset
+
+    def _hint(self) -> str:
+        if self.retry_after is not None:
+            return (
+                f"Retry after {self.retry_after:.1f} s, or lower the request rate "
+                "(limits are per key: 10/min free, 60/min paid)"
+            )
+        return "Slow down and retry with backoff (limits are per key: 10/min free, 60/min paid)"
+
+    def _kwargs(self) -> dict[str, Any]:
+        return {**super()._kwargs(), "reset": self.reset}
+
+
+class ServerError(APIError):
+    """5xx: the gateway or an upstream provider failed."""
+
+    def _hint(self) -> str:
+        if self.retry_after is not None:
+            return f"The gateway asked to retry after {self.retry_after:.1f} s"
+        return "The gateway or the model provider failed; retry later"
+
+
+class APIConnectionError(RailwailError):
+    """No usable answer from the gateway: DNS failure, refused or reset connection, TLS error."""
+
+    def __init__(
+        self, message: str = "Connection error", *, method: str = "", url: str = ""
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.method = method
+        self.url = url
+
+    def __str__(self) -> str:
+        where = f" ({self.method} {self.url})" if self.url else ""
+        return (
+            f"{self.message}{where}. Check the network and base_url; "
+            "the request was retried as max_retries allows"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_connection_error, (type(self), self.message, self.method, self.url))
+
+
+def _rebuild_connection_error(
+    cls: type[APIConnectionError], message: str, method: str, url: str
+) -> APIConnectionError:
+    return cls(message, method=method, url=url)
+
+
+class APITimeoutError(APIConnectionError):
+    """The request timed out (connect, read, write or waiting for a pooled connection)."""
+
+    def __str__(self) -> str:
+        where = f" ({self.method} {self.url})" if self.url else ""
+        return (
+            f"{self.message}{where}. Pass a larger timeout= to the call or the client; "
+            "the request was retried as max_retries allows"
+        )
+
+
+class ResponseValidationError(RailwailError):
+    """The gateway answered 2xx with a body that is not what the API promises.
+
+    Attributes:
+        body: The raw body (decoded JSON or text) so that nothing the gateway sent is lost.
+        request_id: The gateway's request id, when it sent one.
+    """
+
+    def __init__(self, message: str, *, body: object = None, request_id: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.body = body
+        self.request_id = request_id
+
+    def __str__(self) -> str:
+        rid = f" (request_id={self.request_id})" if self.request_id else ""
+        return f"{self.message}{rid}. The raw answer is kept in .body"
+
+
+class UnsupportedModelError(RailwailError, ValueError):
+    """The model exists but its category (e.g. video, audio) cannot be run by this SDK yet."""
+
+
+_STATUS_CLASSES: dict[int, type[APIError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    402: InsufficientCreditsError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def error_class_for(status: int) -> type[APIError]:
+    if status >= 500:
+        return ServerError
+    return _STATUS_CLASSES.get(status, APIError)
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "HTTP error"
+
+
+def decode_body(content: bytes) -> object:
+    """The body as JSON when it parses, else as text, else ``None`` when empty."""
+    if not content.strip():
+        return None
+    try:
+        return json.loads(content)
+    except ValueError:
+        return content.decode("utf-8", errors="replace")
+
+
+def error_fields(body: object, status: int) -> tuple[str, str | None, str | None]:
+    """(message, type, code) from any body: the gateway's envelope, a bare message, or junk."""
+    if isinstance(body, dict):
+        err = body.get("error", body)
+        if isinstance(err, dict):
+            message = err.get("message")
+            etype = err.get("type")
+            code = err.get("code")
+            return (
+                message if isinstance(message, str) and message else _reason(status),
+                etype if isinstance(etype, str) else None,
+                str(code) if isinstance(code, str | int) and not isinstance(code, bool) else None,
+            )
+        if isinstance(err, str) and err:
+            return err, None, None
+    return _reason(status), None, None

@@ -1,0 +1,232 @@
+"""Response types. Every model keeps fields the gateway adds without notice (``extra="allow"``)
+and carries the request id and rate-limit state of the response it came from."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, Required, TypedDict
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+from ._retry import reset_datetime
+
+__all__ = [
+    "APIObject",
+    "ChatChoice",
+    "ChatChunk",
+    "ChatChunkChoice",
+    "ChatCompletionMessage",
+    "ChatMessage",
+    "ChatResponse",
+    "ChoiceDelta",
+    "Embedding",
+    "EmbeddingResponse",
+    "EmbeddingUsage",
+    "Model",
+    "ModelPricing",
+    "RateLimit",
+    "Usage",
+]
+
+
+def _int_header(headers: Mapping[str, str], name: str) -> int | None:
+    value = headers.get(name)
+    if value is None:
+        return None
+    try:
+        return int(float(value))
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """The key's rate-limit state as of one response.
+
+    Attributes:
+        limit: Requests allowed per window (``X-RateLimit-Limit``).
+        remaining: Requests left in the current window (``X-RateLimit-Remaining``).
+        reset: When the window resets, as an aware UTC datetime (``X-RateLimit-Reset``).
+    """
+
+    limit: int | None
+    remaining: int | None
+    reset: datetime | None
+
+    @classmethod
+    def from_headers(cls, headers: Mapping[str, str]) -> RateLimit | None:
+        limit = _int_header(headers, "x-ratelimit-limit")
+        remaining = _int_header(headers, "x-ratelimit-remaining")
+        reset = reset_datetime(headers)
+        if limit is None and remaining is None and reset is None:
+            return None
+        return cls(limit=limit, remaining=remaining, reset=reset)
+
+
+class APIObject(BaseModel):
+    """Base of every response type: unknown fields are kept and reachable as attributes."""
+
+    model_config = ConfigDict(extra="allow", defer_build=True, protected_namespaces=())
+
+    _request_id: str | None = PrivateAttr(default=None)
+    _rate_limit: RateLimit | None = PrivateAttr(default=None)
+
+    @property
+    def request_id(self) -> str | None:
+        """The gateway's request id for the response this object came from."""
+        return self._request_id
+
+    @property
+    def rate_limit(self) -> RateLimit | None:
+        """The rate-limit headers of the response this object came from, if any were sent."""
+        return self._rate_limit
+
+
+class ChatMessage(TypedDict, total=False):
+    """One chat message as sent to the gateway. Plain dicts of the same shape work too."""
+
+    role: Required[Literal["system", "user", "assistant", "tool", "developer"]]
+    content: Required[str | list[dict[str, Any]] | None]
+    name: str
+    tool_call_id: str
+
+
+class Usage(APIObject):
+    """Tokens counted for a chat completion."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+
+class ChatCompletionMessage(APIObject):
+    """The assistant's message in a chat completion."""
+
+    role: str = "assistant"
+    content: str | None = None
+
+
+class ChatChoice(APIObject):
+    """One choice of a chat completion."""
+
+    index: int = 0
+    message: ChatCompletionMessage
+    finish_reason: str | None = None
+
+
+class ChatResponse(APIObject):
+    """An OpenAI-shaped ``chat.completion`` object."""
+
+    id: str = ""
+    object: str = "chat.completion"
+    created: int | None = None
+    model: str | None = None
+    choices: list[ChatChoice]
+    usage: Usage | None = None
+
+    @property
+    def text(self) -> str:
+        """The first choice's content, or ``""`` when there is none."""
+        if not self.choices:
+            return ""
+        return self.choices[0].message.content or ""
+
+
+class ChoiceDelta(APIObject):
+    """The part of the message one stream chunk adds."""
+
+    role: str | None = None
+    content: str | None = None
+
+
+class ChatChunkChoice(APIObject):
+    """One choice of a stream chunk."""
+
+    index: int = 0
+    delta: ChoiceDelta = Field(default_factory=ChoiceDelta)
+    finish_reason: str | None = None
+
+
+class ChatChunk(APIObject):
+    """One ``chat.completion.chunk`` of a streamed chat completion."""
+
+    id: str = ""
+    object: str = "chat.completion.chunk"
+    created: int | None = None
+    model: str | None = None
+    choices: list[ChatChunkChoice] = Field(default_factory=list)
+    usage: Usage | None = None
+
+    @property
+    def text(self) -> str:
+        """The text this chunk adds to the first choice (``""`` for role or final chunks)."""
+        if not self.choices:
+            return ""
+        return self.choices[0].delta.content or ""
+
+
+class Embedding(APIObject):
+    """One embedding vector and the index of the input it belongs to."""
+
+    object: str = "embedding"
+    index: int = 0
+    embedding: list[float]
+
+
+class EmbeddingUsage(APIObject):
+    """Tokens counted for an embeddings request."""
+
+    prompt_tokens: int = 0
+    total_tokens: int = 0
+
+
+class EmbeddingResponse(APIObject):
+    """An OpenAI-shaped embedding list."""
+
+    object: str = "list"
+    data: list[Embedding]
+    model: str | None = None
+    usage: EmbeddingUsage | None = None
+
+    @property
+    def vectors(self) -> list[list[float]]:
+        """The vectors in input order."""
+        return [item.embedding for item in sorted(self.data, key=lambda e: e.index)]
+
+
+class ModelPricing(APIObject):
+    """A model's price in credits."""
+
+    credit_cost_fixed: float | None = None
+    credit_cost_input_per_1k: float | None = None
+    credit_cost_output_per_1k: float | None = None
+    currency: str | None = None
+
+
+class Model(APIObject):
+    """One model of the gateway's catalogue."""
+
+    id: str
+    object: str = "model"
+    slug: str | None = None
+    created: int | None = None
+    name: str | None = None
+    description: str | None = None
+    category: str | None = None
+    owned_by: str | None = None
+    provider_model_id: str | None = None
+    image: str | None = None
+    pricing: ModelPricing | None = None
+    capabilities: dict[str, Any] = Field(default_factory=dict)
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class ModelPage(APIObject):
+    """One page of ``GET /models`` (private: ``models.list()`` iterates across pages)."""
+
+    object: str = "list"
+    data: list[Model]
+    has_more: bool = False
+    total: int | None = None

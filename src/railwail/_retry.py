@@ -1,0 +1,139 @@
+"""The one retry policy both clients run under tenacity, and the headers that steer it."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+)
+
+from ._constants import INITIAL_RETRY_DELAY, MAX_RETRY_AFTER, MAX_RETRY_DELAY, RETRYABLE_STATUSES
+from ._exceptions import APIConnectionError, APIError
+
+
+def _parse_float(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if number == number and number not in (float("inf"), float("-inf")) else None
+
+
+def retry_after_from_headers(
+    headers: Mapping[str, str], status: int, now: float | None = None
+) -> float | None:
+    """Seconds the server asked us to wait: ``retry-after-ms``, then ``Retry-After`` (seconds or
+    HTTP date), then on 429 ``X-RateLimit-Reset`` (an absolute Unix time). ``None`` if none."""
+    now = time.time() if now is None else now
+    ms = _parse_float(headers.get("retry-after-ms"))
+    if ms is not None:
+        return max(ms / 1000.0, 0.0)
+    raw = headers.get("retry-after")
+    if raw is not None:
+        seconds = _parse_float(raw)
+        if seconds is not None:
+            return max(seconds, 0.0)
+        try:
+            when = email.utils.parsedate_to_datetime(raw)
+        except (TypeError, ValueError, IndexError):
+            when = None
+        if when is not None:
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=UTC)
+            return max(when.timestamp() - now, 0.0)
+    if status == 429:
+        reset = _parse_float(headers.get("x-ratelimit-reset"))
+        if reset is not None:
+            return max(reset - now, 0.0)
+    return None
+
+
+def reset_datetime(headers: Mapping[str, str]) -> datetime | None:
+    reset = _parse_float(headers.get("x-ratelimit-reset"))
+    if reset is None:
+        return None
+    try:
+        return datetime.fromtimestamp(reset, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def is_retryable(exc: BaseException, max_retry_after: float = MAX_RETRY_AFTER) -> bool:
+    """Connection errors and timeouts, and the retryable statuses unless the server asked for a
+    wait longer than the cap (then the caller gets the error at once, with ``.retry_after``)."""
+    if isinstance(exc, APIConnectionError):
+        return True
+    if isinstance(exc, APIError) and exc.status in RETRYABLE_STATUSES:
+        return exc.retry_after is None or exc.retry_after <= max_retry_after
+    return False
+
+
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+async def _async_sleep(seconds: float) -> None:
+    await asyncio.sleep(seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """When to retry and how long to wait. One object drives ``Retrying`` and ``AsyncRetrying``.
+
+    ``sleep``/``asleep`` and ``random`` are injectable so that tests run without sleeping.
+    """
+
+    max_retries: int
+    initial_delay: float = INITIAL_RETRY_DELAY
+    max_delay: float = MAX_RETRY_DELAY
+    max_retry_after: float = MAX_RETRY_AFTER
+    sleep: Callable[[float], None] = _sleep
+    asleep: Callable[[float], Awaitable[None]] = _async_sleep
+    random: Callable[[], float] = field(default=random.random)
+    _kwargs: dict[str, Any] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        kwargs = {
+            "stop": stop_after_attempt(self.max_retries + 1),
+            "wait": self.wait,
+            "retry": retry_if_exception(self.should_retry),
+            "reraise": True,
+        }
+        object.__setattr__(self, "_kwargs", kwargs)
+
+    def should_retry(self, exc: BaseException) -> bool:
+        return is_retryable(exc, self.max_retry_after)
+
+    def backoff(self, retries_taken: int) -> float:
+        """Exponential from ``initial_delay`` doubling to ``max_delay``, shortened by up to 25%
+        jitter so that clients that failed together do not come back together."""
+        delay = min(self.initial_delay * 2.0**retries_taken, self.max_delay)
+        return delay * (1.0 - 0.25 * self.random())
+
+    def wait(self, retry_state: RetryCallState) -> float:
+        exc = retry_state.outcome.exception() if retry_state.outcome else None
+        if isinstance(exc, APIError) and exc.retry_after is not None:
+            return exc.retry_after
+        return self.backoff(retry_state.attempt_number - 1)
+
+    def retrying(self) -> Retrying:
+        """A tenacity ``Retrying`` for one call under this policy."""
+        return Retrying(sleep=self.sleep, **self._kwargs)
+
+    def async_retrying(self) -> AsyncRetrying:
+        """A tenacity ``AsyncRetrying`` for one call under this policy."""
+        return AsyncRetrying(sleep=self.asleep, **self._kwargs)
