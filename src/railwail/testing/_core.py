@@ -1,0 +1,263 @@
+"""The gateway's state machine: log, faults, auth, rate limits, credits, idempotency.
+
+`Core.handle` turns one `RecordedRequest` into one `Reply`. It is called concurrently from
+the server's connection threads, so every piece of shared state sits behind `_lock`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import unquote
+
+from ._chat import create_chat
+from ._faults import Fault, FaultQueue
+from ._handlers import Outcome, create_embeddings, create_images, get_model, list_models
+from ._records import RecordedRequest
+from ._replies import JSON_TYPE, GatewayError, Reply, bad_request, error_payload, error_reply
+
+PREFIX = "/api/v1"
+WINDOW_SECONDS = 60
+DEFAULT_LIMIT = 60
+_MALFORMED = b'{"created": 1700000000, "data": [{"url": "http://127.0.0.1/files/trunc'
+
+_Scope = tuple[str, str, str]  # (api key, route, idempotency key)
+
+
+def _merge(base: dict[str, str], override: dict[str, str]) -> dict[str, str]:
+    """`base` updated by `override`, comparing header names case-insensitively."""
+    merged = {k: v for k, v in base.items() if k.lower() not in {o.lower() for o in override}}
+    merged.update(override)
+    return merged
+
+
+class Core:
+    """Everything the emulator remembers between requests."""
+
+    def __init__(
+        self,
+        api_keys: list[str],
+        credits: float | None,
+        rate_limit: int | None,
+        origin: Callable[[], str],
+        stopping: threading.Event,
+    ) -> None:
+        self.api_keys = api_keys
+        self.initial_credits = credits
+        self.rate_limit = rate_limit
+        self.faults = FaultQueue()
+        self._origin = origin
+        self._stopping = stopping
+        self._lock = threading.Lock()
+        self.log: list[RecordedRequest] = []
+        self.credits = credits
+        self.errors = 0
+        self.files: dict[str, bytes] = {}
+        self._windows: dict[str, tuple[float, int]] = {}
+        self._stored: dict[_Scope, tuple[Any, Reply]] = {}
+        self._inflight: set[_Scope] = set()
+
+    def reset(self) -> None:
+        """Forget requests, faults, rate windows and idempotency; restore the credits."""
+        self.faults.clear()
+        with self._lock:
+            self.log.clear()
+            self.credits = self.initial_credits
+            self.errors = 0
+            self._windows.clear()
+            self._stored.clear()
+
+    def count_error(self) -> None:
+        """Note an unexpected failure inside the emulator."""
+        with self._lock:
+            self.errors += 1
+
+    # --- the pipeline ----------------------------------------------------------------------
+
+    def handle(self, request: RecordedRequest) -> Reply:
+        """Answer one request: faults first, then auth, rate limit, routing and the endpoint."""
+        with self._lock:
+            self.log.append(request)
+        try:
+            fault = self.faults.take(request.path)
+            if fault is None or fault.kind in ("delay", "drop_mid"):
+                if (
+                    fault is not None
+                    and fault.kind == "delay"
+                    and self._stopping.wait(fault.seconds)
+                ):
+                    return Reply(0, action="drop")  # stop() was called: hang up at once
+                reply = self._serve(request)
+                if fault is not None and fault.kind == "drop_mid":
+                    return dataclasses.replace(reply, action="truncate")
+                return reply
+            key = self._api_key(request)
+            headers = self._common_headers(self._rate(key, consume=False)[0])
+            return self._fault_reply(fault, headers)
+        except Exception:
+            self.count_error()
+            headers = self._common_headers(self._rate(None, consume=False)[0])
+            message = "The emulator failed on this request"
+            return error_reply(500, message, code="internal_error", headers=headers)
+
+    def _serve(self, request: RecordedRequest) -> Reply:
+        path = request.path
+        if path.startswith("/files/") and request.method == "GET":
+            return self._file(path, self._common_headers(self._rate(None, consume=False)[0]))
+        key = self._api_key(request)
+        if path != PREFIX and not path.startswith(PREFIX + "/"):
+            headers = self._common_headers(self._rate(key, consume=False)[0])
+            return error_reply(404, f"No route for {path}", headers=headers)
+        if key is None:
+            headers = self._common_headers(self._rate(None, consume=False)[0])
+            return error_reply(401, "Invalid or missing API key", headers=headers)
+        rate_headers, allowed = self._rate(key, consume=True)
+        headers = self._common_headers(rate_headers)
+        if not allowed:
+            limit = rate_headers["X-RateLimit-Limit"]
+            message = f"Rate limit of {limit} requests per minute exceeded"
+            return error_reply(429, message, headers=headers)
+        try:
+            reply = self._route(request, path[len(PREFIX) :], key)
+        except GatewayError as exc:
+            reply = exc.reply()
+        return dataclasses.replace(reply, headers=_merge(headers, reply.headers))
+
+    def _route(self, request: RecordedRequest, route: str, key: str) -> Reply:
+        slug = route[len("/models/") :] if route.startswith("/models/") else ""
+        if route == "/models" or (slug and "/" not in slug):
+            self._need_method(request, "GET")
+            return get_model(unquote(slug)) if slug else list_models(request.query)
+        if route in ("/images/generations", "/chat/completions", "/embeddings"):
+            self._need_method(request, "POST")
+            return self._post(request, route, key)
+        raise GatewayError(404, f"No route for {request.path}")
+
+    @staticmethod
+    def _need_method(request: RecordedRequest, method: str) -> None:
+        if request.method != method:
+            message = f"Method {request.method} not allowed on {request.path}"
+            raise GatewayError(405, message, headers={"Allow": method})
+
+    def _post(self, request: RecordedRequest, route: str, key: str) -> Reply:
+        try:
+            body = json.loads(request.body)
+        except ValueError:
+            raise bad_request("The request body is not valid JSON") from None
+        if not isinstance(body, dict):
+            raise bad_request("The request body must be a JSON object")
+        idem = request.headers.get("idempotency-key")
+        if not idem:
+            return self._perform(route, body)
+        scope = (key, route, idem)
+        with self._lock:
+            stored = self._stored.get(scope)
+            if stored is None:
+                if scope in self._inflight:
+                    message = "A request with this Idempotency-Key is still in progress"
+                    raise GatewayError(409, message, code="idempotency_key_in_use")
+                self._inflight.add(scope)
+        if stored is not None:
+            if stored[0] != body:
+                message = "'Idempotency-Key' was already used with a different request body"
+                raise GatewayError(400, message, code="idempotency_key_reused")
+            self._mark_replayed(request)
+            headers = _merge(stored[1].headers, {"Idempotent-Replayed": "true"})
+            return dataclasses.replace(stored[1], headers=headers)
+        try:
+            reply = self._perform(route, body)
+            with self._lock:
+                self._stored[scope] = (body, reply)
+            return reply
+        finally:
+            with self._lock:
+                self._inflight.discard(scope)
+
+    def _perform(self, route: str, body: dict[str, Any]) -> Reply:
+        outcome: Outcome
+        if route == "/images/generations":
+            outcome = create_images(body, self._origin())
+        elif route == "/chat/completions":
+            outcome = create_chat(body)
+        else:
+            outcome = create_embeddings(body)
+        with self._lock:
+            if self.credits is not None:
+                if outcome.cost > self.credits:
+                    message = (
+                        f"Insufficient credits: this request costs {outcome.cost:g} credits "
+                        f"and the balance is {self.credits:g}"
+                    )
+                    raise GatewayError(402, message)
+                self.credits -= outcome.cost
+            self.files.update(outcome.files)
+        return outcome.reply
+
+    def _mark_replayed(self, request: RecordedRequest) -> None:
+        with self._lock:
+            for i in range(len(self.log) - 1, -1, -1):
+                if self.log[i] is request:
+                    self.log[i] = dataclasses.replace(request, replayed=True)
+                    return
+
+    def _file(self, path: str, headers: dict[str, str]) -> Reply:
+        name = path[len("/files/") :]
+        with self._lock:
+            data = self.files.get(name[: -len(".png")]) if name.endswith(".png") else None
+        if data is None:
+            return error_reply(404, f"No file at {path}", headers=headers)
+        return Reply(200, data, _merge(headers, {"content-type": "image/png"}))
+
+    # --- auth and rate limits --------------------------------------------------------------
+
+    def _api_key(self, request: RecordedRequest) -> str | None:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        token = token.strip()
+        return token if scheme.lower() == "bearer" and token in self.api_keys else None
+
+    def _rate(self, key: str | None, *, consume: bool) -> tuple[dict[str, str], bool]:
+        """Rate-limit headers for `key` and whether this request is allowed (fixed windows)."""
+        now = time.time()
+        with self._lock:
+            start, count = self._windows.get(key or "", (now, 0))
+            if now >= start + WINDOW_SECONDS:
+                start, count = now, 0
+            if consume and key is not None:
+                count += 1
+                self._windows[key] = (start, count)
+        limit = self.rate_limit or DEFAULT_LIMIT
+        headers = {
+            "X-RateLimit-Limit": str(limit),
+            "X-RateLimit-Remaining": str(max(0, limit - count)),
+            "X-RateLimit-Reset": str(math.ceil(start + WINDOW_SECONDS)),
+        }
+        return headers, self.rate_limit is None or count <= self.rate_limit
+
+    @staticmethod
+    def _common_headers(rate_headers: dict[str, str]) -> dict[str, str]:
+        return {"x-request-id": "req_" + secrets.token_hex(12), **rate_headers}
+
+    # --- faults ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _fault_reply(fault: Fault, headers: dict[str, str]) -> Reply:
+        if fault.kind == "drop_before":
+            return Reply(0, action="drop")
+        if fault.kind == "malformed":
+            return Reply(200, _MALFORMED, _merge(headers, {"content-type": JSON_TYPE}))
+        if fault.json is not None:
+            body = json.dumps(fault.json).encode()
+            headers = _merge(headers, {"content-type": JSON_TYPE})
+        elif fault.body is not None:
+            body = fault.body
+            headers = _merge(headers, {"content-type": "text/plain; charset=utf-8"})
+        else:
+            body = json.dumps(error_payload(fault.status)).encode()
+            headers = _merge(headers, {"content-type": JSON_TYPE})
+        return Reply(fault.status, body, _merge(headers, fault.headers or {}))
