@@ -20,7 +20,8 @@ import httpx
 
 from ._base_client import InsecureBaseURLWarning
 from ._client import AsyncRailwail, Railwail
-from ._constants import DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_MAX_RETRIES
+from ._constants import DEFAULT_MAX_DOWNLOAD_BYTES as _DEFAULT_MAX_DOWNLOAD_BYTES
+from ._constants import DEFAULT_MAX_RETRIES as _DEFAULT_MAX_RETRIES
 from ._exceptions import (
     APIConnectionError,
     APIError,
@@ -76,8 +77,8 @@ __all__ = [
     "NotFoundError",
     "NotGiven",
     "PermissionDeniedError",
-    "RailwailError",
     "Railwail",
+    "RailwailError",
     "RateLimit",
     "RateLimitError",
     "ResponseValidationError",
@@ -120,10 +121,10 @@ def railwail(
     *,
     base_url: str | None = None,
     timeout: float | httpx.Timeout | NotGiven = NOT_GIVEN,
-    max_retries: int = DEFAULT_MAX_RETRIES,
+    max_retries: int = _DEFAULT_MAX_RETRIES,
     default_headers: Mapping[str, str] | None = None,
     http_client: httpx.Client | None = None,
-    max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES,
+    max_download_bytes: int = _DEFAULT_MAX_DOWNLOAD_BYTES,
 ) -> Railwail:
     """Creates a :class:`Railwail` client: ``rw = railwail("rw_live_...")``.
 

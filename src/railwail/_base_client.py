@@ -382,10 +382,16 @@ class BaseClient(Generic[HttpT]):
 
 
 def attach_meta(obj: APIObject, headers: httpx.Headers) -> None:
-    from ._models import RateLimit
+    from ._models import APIObject, RateLimit
 
-    obj._request_id = headers.get("x-request-id") or headers.get("request-id")
-    obj._rate_limit = RateLimit.from_headers(headers)
+    request_id = headers.get("x-request-id") or headers.get("request-id")
+    rate_limit = RateLimit.from_headers(headers)
+    obj._request_id, obj._rate_limit = request_id, rate_limit
+    # Items of a list answer (images, models) are handed around on their own: they carry the
+    # metadata of the response they came in too.
+    for item in getattr(obj, "data", None) or ():
+        if isinstance(item, APIObject):
+            item._request_id, item._rate_limit = request_id, rate_limit
 
 
 def _first_error(exc: Exception) -> str:

@@ -60,8 +60,9 @@ def unsupported(model: str, category: str | None) -> UnsupportedModelError:
             f"The catalogue gives no category for {model!r}, so run() cannot tell how to call "
             "it; pass type='image', 'chat' or 'embed', or call image()/chat()/embed()"
         )
+    article = "an" if category[:1] in ("a", "e", "i", "o", "u") else "a"
     return UnsupportedModelError(
-        f"{model!r} is a {category} model, and this SDK cannot run {category} models yet "
+        f"{model!r} is {article} {category} model, and this SDK cannot run {category} models yet "
         "(run() handles image, text and embedding models)"
     )
 
