@@ -1,0 +1,67 @@
+"""Shared fixtures: a respx-mocked gateway on a loopback base URL and clients whose retry
+waits are recorded instead of slept."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+import respx
+
+from railwail import AsyncRailwail, Railwail
+
+# Loopback only: respx intercepts every request, and nothing here may ever leave the machine.
+BASE_URL = "http://127.0.0.1:8787/api/v1"
+CDN_URL = "http://127.0.0.2:8788"
+API_KEY = "rw_test_0123456789abcdefghij"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("RAILWAIL_API_KEY", "RAILWAIL_BASE_URL", "RAILWAIL_LOG"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def gw() -> Iterator[respx.MockRouter]:
+    """The mocked gateway: routes are relative to BASE_URL (``gw.post("/images/generations")``)."""
+    with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
+        yield router
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    """The retry waits the clients asked for, in order (nothing actually sleeps)."""
+    return []
+
+
+def _no_sleep(client: Railwail | AsyncRailwail, sleeps: list[float]) -> None:
+    async def asleep(seconds: float) -> None:
+        sleeps.append(seconds)
+
+    client._policy = dataclasses.replace(client._policy, sleep=sleeps.append, asleep=asleep)
+
+
+@pytest.fixture
+def client(sleeps: list[float]) -> Iterator[Railwail]:
+    with Railwail(API_KEY, base_url=BASE_URL) as rw:
+        _no_sleep(rw, sleeps)
+        yield rw
+
+
+@pytest.fixture
+async def aclient(sleeps: list[float]) -> AsyncIterator[AsyncRailwail]:
+    async with AsyncRailwail(API_KEY, base_url=BASE_URL) as rw:
+        _no_sleep(rw, sleeps)
+        yield rw
+
+
+def no_sleep(client: Railwail | AsyncRailwail, sleeps: list[float]) -> None:
+    """Applies the recorded, non-sleeping waits to a client a test built itself."""
+    _no_sleep(client, sleeps)

@@ -1,0 +1,153 @@
+"""models.list() pages lazily through the catalogue; models.get() returns one Model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+from railwail import AsyncRailwail, NotFoundError, Railwail
+from railwail.types import Model
+
+
+def _entry(i: int) -> dict[str, Any]:
+    return {
+        "id": f"model_{i:03d}",
+        "object": "model",
+        "slug": f"model-{i}",
+        "name": f"Model {i}",
+        "category": "image",
+        "owned_by": "black-forest-labs",
+        "pricing": {
+            "credit_cost_fixed": 5,
+            "credit_cost_input_per_1k": 0,
+            "credit_cost_output_per_1k": 0,
+            "currency": "credits",
+        },
+    }
+
+
+def _pages(request: httpx.Request) -> httpx.Response:
+    """Seven models served in pages of ``limit``, like the gateway's limit/offset paging."""
+    limit = int(request.url.params["limit"])
+    offset = int(request.url.params["offset"])
+    data = [_entry(i) for i in range(offset, min(offset + limit, 7))]
+    body = {"object": "list", "data": data, "has_more": offset + limit < 7, "total": 7}
+    return httpx.Response(200, json=body, headers={"x-request-id": f"req_{offset}"})
+
+
+def test_list_iterates_every_page_lazily(gw: respx.MockRouter, client: Railwail) -> None:
+    route = gw.get("/models").mock(side_effect=_pages)
+    iterator = client.models.list(category="image", provider="openai", featured=True, page_size=3)
+    assert route.call_count == 0  # nothing is fetched before iteration
+    first = next(iterator)
+    assert route.call_count == 1
+    rest = list(iterator)
+    models = [first, *rest]
+    assert [m.slug for m in models] == [f"model-{i}" for i in range(7)]
+    assert route.call_count == 3
+    params = [dict(call.request.url.params) for call in route.calls]
+    assert params == [
+        {"limit": "3", "category": "image", "provider": "openai", "featured": "true", "offset": o}
+        for o in ("0", "3", "6")
+    ]
+    assert models[0].pricing is not None
+    assert models[0].pricing.credit_cost_fixed == 5
+    assert models[4].request_id == "req_3"
+
+
+def test_list_stops_fetching_when_the_caller_stops(gw: respx.MockRouter, client: Railwail) -> None:
+    route = gw.get("/models").mock(side_effect=_pages)
+    for model in client.models.list(page_size=2):
+        if model.slug == "model-1":
+            break
+    assert route.call_count == 1
+
+
+def test_list_stops_on_an_empty_page_even_if_has_more_lies(
+    gw: respx.MockRouter, client: Railwail
+) -> None:
+    route = gw.get("/models").mock(
+        side_effect=[
+            httpx.Response(200, json={"data": [_entry(0)], "has_more": True}),
+            httpx.Response(200, json={"data": [], "has_more": True}),
+        ]
+    )
+    assert [m.id for m in client.models.list()] == ["model_000"]
+    assert route.call_count == 2
+    assert route.calls[0].request.url.params["limit"] == "50"
+    assert "category" not in route.calls[0].request.url.params
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "exc", "match"),
+    [
+        ({"category": "music"}, ValueError, "category must be one of 'text', 'image'"),
+        ({"page_size": 0}, ValueError, "page_size must be an integer from 1 to 100"),
+        ({"page_size": 101}, ValueError, "page_size must be an integer from 1 to 100"),
+        ({"featured": "yes"}, TypeError, "featured must be True, False or None"),
+        ({"provider": ""}, ValueError, "provider must be a non-empty string"),
+    ],
+)
+def test_list_argument_checks_are_eager(
+    gw: respx.MockRouter, client: Railwail, kwargs: dict[str, Any], exc: type, match: str
+) -> None:
+    with pytest.raises(exc, match=match):
+        client.models.list(**kwargs)
+    assert len(gw.calls) == 0
+
+
+def test_get_returns_the_full_model(gw: respx.MockRouter, client: Railwail) -> None:
+    body = {
+        **_entry(1),
+        "created": 1700000000,
+        "description": "Fast image generation",
+        "provider_model_id": "black-forest-labs/flux-schnell",
+        "image": "http://127.0.0.2:8788/models/flux-schnell.jpg",
+        "capabilities": {"sizes": ["1024x1024"]},
+        "metadata": {"tags": ["fast"]},
+        "brand_new_field": {"x": 1},
+    }
+    route = gw.get("/models/flux-1.1-pro").respond(200, json=body)
+    model = client.models.get("flux-1.1-pro")
+    assert isinstance(model, Model)
+    assert route.calls.last.request.url.path == "/api/v1/models/flux-1.1-pro"
+    assert model.capabilities == {"sizes": ["1024x1024"]}
+    assert model.metadata == {"tags": ["fast"]}
+    assert model.provider_model_id == "black-forest-labs/flux-schnell"
+    assert model.brand_new_field == {"x": 1}
+
+
+def test_get_quotes_the_slug_and_maps_404(gw: respx.MockRouter, client: Railwail) -> None:
+    route = gw.get(url__regex=r"/models/.+").respond(404, json={"error": {"message": "nope"}})
+    with pytest.raises(NotFoundError, match="nope"):
+        client.models.get("org/model x")
+    assert route.calls.last.request.url.raw_path == b"/api/v1/models/org%2Fmodel%20x"
+    with pytest.raises(ValueError, match="model must be a non-empty"):
+        client.models.get("")
+
+
+@pytest.mark.anyio
+async def test_async_list_and_get(gw: respx.MockRouter, aclient: AsyncRailwail) -> None:
+    route = gw.get("/models").mock(side_effect=_pages)
+    slugs = [m.slug async for m in aclient.models.list(page_size=4)]
+    assert slugs == [f"model-{i}" for i in range(7)]
+    assert route.call_count == 2
+    gw.get("/models/model-3").respond(200, json=_entry(3))
+    model = await aclient.models.get("model-3")
+    assert model.name == "Model 3"
+
+
+@pytest.mark.anyio
+async def test_async_list_checks_eagerly_and_stops_early(
+    gw: respx.MockRouter, aclient: AsyncRailwail
+) -> None:
+    with pytest.raises(ValueError, match="category must be one of"):
+        aclient.models.list(category="music")  # type: ignore[arg-type]
+    route = gw.get("/models").mock(side_effect=_pages)
+    async for model in aclient.models.list(page_size=2):
+        assert model.slug == "model-0"
+        break
+    assert route.call_count == 1
