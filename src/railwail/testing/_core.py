@@ -73,6 +73,11 @@ class Core:
             self._windows.clear()
             self._stored.clear()
 
+    def snapshot(self) -> list[RecordedRequest]:
+        """A copy of the request log."""
+        with self._lock:
+            return list(self.log)
+
     def count_error(self) -> None:
         """Note an unexpected failure inside the emulator."""
         with self._lock:

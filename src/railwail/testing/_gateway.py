@@ -130,7 +130,7 @@ class FakeGateway:
     @property
     def requests(self) -> list[RecordedRequest]:
         """A snapshot of every request received so far, oldest first."""
-        return list(self._core.log)
+        return self._core.snapshot()
 
     def requests_to(self, path_suffix: str) -> list[RecordedRequest]:
         """The logged requests whose path ends with `path_suffix`."""

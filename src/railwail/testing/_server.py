@@ -137,9 +137,9 @@ class QuietServer(ThreadingHTTPServer):
         self.on_error = on_error
         self._lock = threading.Lock()
         self._connections: dict[socket.socket, threading.Thread] = {}
-        # A short poll interval lets shutdown() return within ~50 ms.
+        # A short poll interval lets shutdown() return within ~10 ms.
         self._thread = threading.Thread(
-            target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            target=self.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
         )
 
     def start(self) -> None:
