@@ -288,7 +288,12 @@ class Railwail(BaseClient[httpx.Client]):
     ) -> list[list[float]]: ...
     @overload
     def run(
-        self, model: str, input: str | Messages, *, type: None = None, **options: Any
+        self,
+        model: str,
+        input: str | Messages | Sequence[str],
+        *,
+        type: None = None,
+        **options: Any,
     ) -> Any: ...
     def run(
         self,
@@ -608,7 +613,12 @@ class AsyncRailwail(BaseClient[httpx.AsyncClient]):
     ) -> list[list[float]]: ...
     @overload
     async def run(
-        self, model: str, input: str | Messages, *, type: None = None, **options: Any
+        self,
+        model: str,
+        input: str | Messages | Sequence[str],
+        *,
+        type: None = None,
+        **options: Any,
     ) -> Any: ...
     async def run(
         self,

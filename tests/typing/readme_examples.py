@@ -1,0 +1,132 @@
+"""The README's examples, as functions: mypy --strict checks that they type-check, and
+tests/test_readme_examples.py runs them against the local emulator."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from railwail import (
+    AsyncRailwail,
+    ChatMessage,
+    InsufficientCreditsError,
+    Railwail,
+    RateLimitError,
+    railwail,
+)
+from railwail.types import ChatResponse, EmbeddingResponse, Image, ImageResponse, Model
+
+
+def quickstart(rw: Railwail, out: Path) -> tuple[Path, str, ChatResponse, list[list[float]]]:
+    images = rw.run("sd-3-5-medium-stability", "A beautiful sunset over Tokyo")
+    path: Path = images[0].save(out / "sunset.png")
+
+    res: ImageResponse = rw.image("flux-schnell", "A cat in space", size="1024x1024", n=1)
+    print(res.data[0].url, res.request_id, res.rate_limit)
+
+    text: str = rw.run("gpt-4o", "Explain quantum computing simply")
+    chat = rw.chat("gpt-4o", [{"role": "user", "content": "Hello!"}])
+    print(chat.text, chat.usage)
+
+    vectors: list[list[float]] = rw.run("text-embedding-3-small", ["a", "b"])
+    return path, text, chat, vectors
+
+
+async def quickstart_async(rw: AsyncRailwail, out: Path) -> str:
+    res = await rw.image("flux-schnell", "A cat in space")
+    await res.data[0].asave(out / "cat.png")
+    reply: str = await rw.run("gpt-4o", "Hello!")
+    return reply
+
+
+def images_section(rw: Railwail, out: Path) -> list[bytes]:
+    res = rw.image(
+        "dall-e-3",
+        "A lighthouse at dawn",
+        n=2,
+        size="1792x1024",
+        quality="hd",
+        style="natural",
+        negative_prompt="people",
+        response_format="b64_json",
+    )
+    blobs: list[bytes] = []
+    for image in res.data:
+        print(image.revised_prompt)
+        data: bytes = image.read()
+        image.save(f"{out}/out/")  # a directory: out/railwail-<hash>.png
+        blobs.append(data)
+    return blobs
+
+
+def chat_section(rw: Railwail) -> tuple[str, str]:
+    messages: list[ChatMessage] = [
+        {"role": "system", "content": "You are terse."},
+        {"role": "user", "content": "What is a monad?"},
+    ]
+    res = rw.chat(
+        "claude-sonnet-4-5-20250929",
+        messages,
+        temperature=0.3,
+        max_tokens=200,
+        top_p=0.9,
+        frequency_penalty=0.0,
+        presence_penalty=0.0,
+        stop=["\n\n"],
+    )
+    print(res.choices[0].finish_reason, res.usage.total_tokens if res.usage else None)
+
+    with rw.chat("gpt-4o", [{"role": "user", "content": "Tell me a story"}], stream=True) as stream:
+        for chunk in stream:
+            print(chunk.text, end="", flush=True)
+    print()
+    return res.text, stream.text()
+
+
+async def stream_async(rw: AsyncRailwail) -> str:
+    stream = await rw.chat("gpt-4o", [{"role": "user", "content": "Hi"}], stream=True)
+    async with stream:
+        parts = [chunk.text async for chunk in stream]
+    return "".join(parts)
+
+
+def embeddings_and_run(rw: Railwail) -> tuple[list[list[float]], list[Image], str, str]:
+    res: EmbeddingResponse = rw.embed("text-embedding-3-small", ["first text", "second text"])
+    vectors: list[list[float]] = res.vectors
+    images: list[Image] = rw.run("flux-schnell", "A cat")
+    text: str = rw.run("gpt-4o", [{"role": "user", "content": "Hi"}])
+    forced: str = rw.run("sonar-pro", "Hi", type="chat")
+    return vectors, images, text, forced
+
+
+def catalogue(rw: Railwail) -> tuple[list[Model], Model]:
+    found = list(rw.models.list(category="image"))
+    for model in found:
+        print(model.slug, model.name, model.pricing)
+    one = rw.models.get("flux-schnell")
+    print(one.category, one.capabilities, one.metadata)
+    return found, one
+
+
+def errors(rw: Railwail) -> str:
+    try:
+        rw.run("flux-schnell", "A cat")
+    except RateLimitError as err:
+        return f"wait {err.retry_after} until {err.reset}"
+    except InsufficientCreditsError:
+        return "top up at https://railwail.com/billing"
+    return "ok"
+
+
+def factory(api_key: str, base_url: str) -> tuple[Railwail, Railwail]:
+    rw = railwail(api_key, base_url=base_url, timeout=30, max_retries=3)
+    patient = rw.with_options(timeout=60, max_retries=5)  # shares rw's connection pool
+    return rw, patient
+
+
+def run_async(api_key: str, base_url: str, out: Path) -> str:
+    async def main() -> str:
+        async with AsyncRailwail(api_key, base_url=base_url) as rw:
+            return await quickstart_async(rw, out)
+
+    return asyncio.run(main())
