@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
-import uuid
+import sys
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -89,6 +89,19 @@ def _check_api_key(api_key: object) -> tuple[str, str]:
     return key, source
 
 
+def _caller_stacklevel() -> int:
+    """The ``stacklevel`` that points a warning raised by our caller at the user's line."""
+    # Constructors, railwail() and with_options() reach normalize_base_url through different
+    # depths, so a fixed stacklevel blames an SDK frame for one of them; count instead.
+    package = os.path.dirname(__file__) + os.sep
+    frame = sys._getframe(2)  # level 1 is our caller; 2 is its caller
+    level = 2
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(package):
+        frame = frame.f_back
+        level += 1
+    return level
+
+
 def normalize_base_url(base_url: object) -> str:
     """An absolute http(s) URL without a trailing slash or a doubled ``/v1``."""
     if not isinstance(base_url, str | httpx.URL):
@@ -112,7 +125,7 @@ def normalize_base_url(base_url: object) -> str:
             f"base_url {raw!r} uses plain http to a non-local host: the API key would be sent "
             "unencrypted. Use https://",
             InsecureBaseURLWarning,
-            stacklevel=4,
+            stacklevel=_caller_stacklevel(),
         )
     return str(url.copy_with(path=path or "/")).rstrip("/")
 
@@ -304,7 +317,7 @@ class BaseClient(Generic[HttpT]):
             if spec.method == "POST":
                 # Built once per call, so every retry of this call carries the same key and a
                 # gateway that dedupes charges once.
-                headers["Idempotency-Key"] = spec.idempotency_key or f"rw-{uuid.uuid4().hex}"
+                headers["Idempotency-Key"] = spec.idempotency_key or f"rw-{os.urandom(16).hex()}"
             if spec.stream:
                 headers["Accept"] = "text/event-stream"
         if spec.headers:

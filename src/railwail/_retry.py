@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 import email.utils
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    Retrying,
-    retry_if_exception,
-    stop_after_attempt,
-)
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
 from ._constants import INITIAL_RETRY_DELAY, MAX_RETRY_AFTER, MAX_RETRY_DELAY, RETRYABLE_STATUSES
 from ._exceptions import APIConnectionError, APIError
+
+if TYPE_CHECKING:
+    from tenacity import AsyncRetrying
 
 
 def _parse_float(value: str | None) -> float | None:
@@ -87,6 +83,9 @@ def _sleep(seconds: float) -> None:
 
 
 async def _async_sleep(seconds: float) -> None:
+    # asyncio (and tenacity's async half) load on first async use: sync users never pay for it.
+    import asyncio
+
     await asyncio.sleep(seconds)
 
 
@@ -136,4 +135,6 @@ class RetryPolicy:
 
     def async_retrying(self) -> AsyncRetrying:
         """A tenacity ``AsyncRetrying`` for one call under this policy."""
+        from tenacity import AsyncRetrying
+
         return AsyncRetrying(sleep=self.asleep, **self._kwargs)

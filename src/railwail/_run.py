@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._exceptions import UnsupportedModelError
 from ._routing import CATEGORY_ROUTES, Route, route_from_slug
+
+if TYPE_CHECKING:
+    import asyncio
 
 _UNKNOWN = "unknown"
 
@@ -27,6 +29,8 @@ class RouteCache:
 
     def async_lock(self) -> asyncio.Lock:
         if self._async_lock is None:
+            import asyncio
+
             self._async_lock = asyncio.Lock()
         return self._async_lock
 
