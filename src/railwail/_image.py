@@ -60,7 +60,8 @@ class Image(APIObject):
         if encoded is None:
             return None
         try:
-            self._data = base64.b64decode(encoded)
+            # validate=True: the default silently drops stray characters ("!!!!" -> b"").
+            self._data = base64.b64decode("".join(encoded.split()), validate=True)
         except (binascii.Error, ValueError) as exc:
             raise ResponseValidationError(
                 f"image base64 could not be decoded ({exc})", body=encoded[:100]
