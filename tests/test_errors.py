@@ -1,0 +1,435 @@
+"""Error mapping: every status to its class, the attributes, ``str()``, odd bodies, pickling."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import pickle
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import respx
+
+from railwail import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    AsyncRailwail,
+    AuthenticationError,
+    BadRequestError,
+    InsufficientCreditsError,
+    NotFoundError,
+    PermissionDeniedError,
+    Railwail,
+    RailwailError,
+    RateLimitError,
+    ResponseValidationError,
+    ServerError,
+    UnprocessableEntityError,
+)
+
+pytestmark = pytest.mark.anyio
+
+BASE_URL = "http://127.0.0.1:8787/api/v1"  # as in tests/conftest.py
+API_KEY = "rw_test_0123456789abcdefghij"
+EMBED_OK = {"object": "list", "data": [{"index": 0, "embedding": [0.5]}]}
+
+Client = Railwail | AsyncRailwail
+
+
+async def resolve(value: Any) -> Any:
+    return await value if inspect.isawaitable(value) else value
+
+
+@pytest.fixture(params=["sync", "async"])
+async def rw(request: pytest.FixtureRequest) -> AsyncIterator[Client]:
+    """A client that never retries, so that each test sees the first answer's error."""
+    if request.param == "sync":
+        with Railwail(API_KEY, base_url=BASE_URL, max_retries=0) as client:
+            yield client
+    else:
+        async with AsyncRailwail(API_KEY, base_url=BASE_URL, max_retries=0) as aclient:
+            yield aclient
+
+
+async def embed(client: Client) -> Any:
+    return await resolve(client.embed("text-embedding-3-small", "hello"))
+
+
+def envelope(message: str, type: str, code: str) -> dict[str, Any]:
+    return {"error": {"message": message, "type": type, "code": code}}
+
+
+STATUS_CLASSES: list[tuple[int, type[APIError], str, str]] = [
+    (400, BadRequestError, "invalid_request_error", "bad_request"),
+    (401, AuthenticationError, "authentication_error", "invalid_api_key"),
+    (402, InsufficientCreditsError, "billing_error", "insufficient_credits"),
+    (403, PermissionDeniedError, "permission_error", "forbidden"),
+    (404, NotFoundError, "not_found_error", "model_not_found"),
+    (422, UnprocessableEntityError, "invalid_request_error", "unprocessable"),
+    (429, RateLimitError, "rate_limit_error", "rate_limit_exceeded"),
+    (500, ServerError, "api_error", "internal_error"),
+    (502, ServerError, "api_error", "bad_gateway"),
+    (503, ServerError, "api_error", "unavailable"),
+    (504, ServerError, "api_error", "timeout"),
+    (418, APIError, "teapot_error", "teapot"),
+]
+
+
+@pytest.mark.parametrize(("status", "cls", "etype", "code"), STATUS_CLASSES)
+async def test_status_maps_to_class_with_attributes(
+    rw: Client,
+    respx_mock: respx.MockRouter,
+    status: int,
+    cls: type[APIError],
+    etype: str,
+    code: str,
+) -> None:
+    body = envelope(f"something about {status}", etype, code)
+    route = respx_mock.post(f"{BASE_URL}/embeddings").respond(
+        status, json=body, headers={"x-request-id": f"req_{status}", "X-Custom": "kept"}
+    )
+    with pytest.raises(APIError) as info:
+        await embed(rw)
+    err = info.value
+    assert type(err) is cls
+    assert isinstance(err, RailwailError)
+    assert err.status == status
+    assert err.type == etype
+    assert err.code == code
+    assert err.message == f"something about {status}"
+    assert err.request_id == f"req_{status}"
+    assert err.body == body
+    assert err.headers["x-custom"] == "kept"
+    assert err.headers["x-request-id"] == f"req_{status}"
+    assert str(err).startswith(
+        f"{status} {code}: something about {status} (request_id=req_{status})"
+    )
+    assert route.call_count == 1
+    request = route.calls.last.request
+    assert request.method == "POST"
+    assert json.loads(request.content) == {"model": "text-embedding-3-small", "input": "hello"}
+
+
+def test_the_tree() -> None:
+    for cls in (
+        BadRequestError,
+        AuthenticationError,
+        InsufficientCreditsError,
+        PermissionDeniedError,
+        NotFoundError,
+        UnprocessableEntityError,
+        RateLimitError,
+        ServerError,
+    ):
+        assert issubclass(cls, APIError)
+        assert issubclass(cls, RailwailError)
+    assert issubclass(APIError, RailwailError)
+    assert issubclass(APITimeoutError, APIConnectionError)
+    assert issubclass(APIConnectionError, RailwailError)
+    assert not issubclass(APIConnectionError, APIError)
+    assert issubclass(ResponseValidationError, RailwailError)
+    assert not issubclass(ResponseValidationError, APIError)
+
+
+async def test_get_error_is_mapped_too(rw: Client, respx_mock: respx.MockRouter) -> None:
+    route = respx_mock.get(f"{BASE_URL}/models/no-such-model").respond(
+        404,
+        json=envelope("Model 'no-such-model' not found", "not_found_error", "model_not_found"),
+        headers={"x-request-id": "req_404"},
+    )
+    with pytest.raises(NotFoundError) as info:
+        await resolve(rw.models.get("no-such-model"))
+    assert info.value.message == "Model 'no-such-model' not found"
+    assert "rw.models.list()" in str(info.value)
+    assert route.calls.last.request.method == "GET"
+
+
+# -- str() ------------------------------------------------------------------------------------
+
+
+async def test_str_of_401(rw: Client, respx_mock: respx.MockRouter) -> None:
+    respx_mock.post(f"{BASE_URL}/embeddings").respond(
+        401,
+        json=envelope("Invalid API key provided", "authentication_error", "invalid_api_key"),
+        headers={"x-request-id": "req_123"},
+    )
+    with pytest.raises(AuthenticationError) as info:
+        await embed(rw)
+    text = str(info.value)
+    prefix = "401 invalid_api_key: Invalid API key provided (request_id=req_123). "
+    assert text.startswith(prefix)
+    assert "RAILWAIL_API_KEY" in text[len(prefix) :]
+
+
+async def test_str_of_402_points_at_billing(rw: Client, respx_mock: respx.MockRouter) -> None:
+    respx_mock.post(f"{BASE_URL}/embeddings").respond(
+        402,
+        json=envelope("Not enough credits", "billing_error", "insufficient_credits"),
+        headers={"x-request-id": "req_402"},
+    )
+    with pytest.raises(InsufficientCreditsError) as info:
+        await embed(rw)
+    prefix = "402 insufficient_credits: Not enough credits (request_id=req_402). "
+    assert str(info.value).startswith(prefix)
+    assert "billing" in str(info.value)[len(prefix) :]
+
+
+async def test_str_of_404_points_at_models_list(rw: Client, respx_mock: respx.MockRouter) -> None:
+    respx_mock.post(f"{BASE_URL}/embeddings").respond(
+        404, json=envelope("Model not found", "not_found_error", "model_not_found")
+    )
+    with pytest.raises(NotFoundError) as info:
+        await embed(rw)
+    text = str(info.value)
+    assert text.startswith("404 model_not_found: Model not found. ")
+    assert "request_id" not in text
+    assert "models.list" in text
+
+
+async def test_str_without_code_uses_type(rw: Client, respx_mock: respx.MockRouter) -> None:
+    respx_mock.post(f"{BASE_URL}/embeddings").respond(
+        400, json={"error": {"message": "prompt is required", "type": "invalid_request_error"}}
+    )
+    with pytest.raises(BadRequestError) as info:
+        await embed(rw)
+    assert info.value.code is None
+    assert str(info.value).startswith("400 invalid_request_error: prompt is required. ")
+
+
+async def test_request_id_header_variant(rw: Client, respx_mock: respx.MockRouter) -> None:
+    respx_mock.post(f"{BASE_URL}/embeddings").respond(
+        500, json=envelope("boom", "api_error", "internal_error"), headers={"request-id": "r-9"}
+    )
+    with pytest.raises(ServerError) as info:
+        await embed(rw)
+    assert info.value.request_id == "r-9"
+    assert "(request_id=r-9)" in str(info.value)
+
+
+# -- bodies that are not the envelope -----------------------------------------------------------
+
+
+async def test_html_body(rw: Client, respx_mock: respx.MockRouter) -> None:
+    html = "<html><body><h1>502 Bad Gateway</h1></body></html>"
+    respx_mock.post(f"{BASE_URL}/embeddings").respond(
+        502, text=html, headers={"content-type": "text/html"}
+    )
+    with pytest.raises(ServerError) as info:
+        await embed(rw)
+    err = info.value
+    assert err.status == 502
+    assert err.message == "Bad Gateway"
+    assert err.body == html
+    assert err.type is None
+    assert err.code is None
+    assert str(err).startswith("502: Bad Gateway. ")
+
+
+async def test_empty_body(rw: Client, respx_mock: respx.MockRouter) -> None:
+    respx_mock.post(f"{BASE_URL}/embeddings").respond(503)
+    with pytest.raises(ServerError) as info:
+        await embed(rw)
+    err = info.value
+    assert err.status == 503
+    assert err.message == "Service Unavailable"
+    assert err.body is None  # documented: None when the body was empty
+    assert str(err).startswith("503: Service Unavailable. ")
+
+
+async def test_truncated_json_body(rw: Client, respx_mock: respx.MockRouter) -> None:
+    raw = '{"error": {"message": "Invalid API ke'
+    respx_mock.post(f"{BASE_URL}/embeddings").respond(
+        401, content=raw.encode(), headers={"content-type": "application/json"}
+    )
+    with pytest.raises(AuthenticationError) as info:
+        await embed(rw)
+    err = info.value
+    assert err.message == "Unauthorized"
+    assert err.body == raw
+    assert err.code is None
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"error": "plain string error"}, "plain string error"),
+        ({"message": "no envelope", "code": "x"}, "no envelope"),
+        ({"error": {"message": ""}}, "Bad Request"),
+        ({"error": {"message": 42}}, "Bad Request"),
+        (["a", "list"], "Bad Request"),
+        ("just a string", "Bad Request"),
+    ],
+)
+async def test_odd_json_bodies(
+    rw: Client, respx_mock: respx.MockRouter, body: Any, message: str
+) -> None:
+    respx_mock.post(f"{BASE_URL}/embeddings").respond(400, json=body)
+    with pytest.raises(BadRequestError) as info:
+        await embed(rw)
+    assert info.value.message == message
+    assert info.value.body == body
+
+
+async def test_unknown_status_reason(rw: Client, respx_mock: respx.MockRouter) -> None:
+    respx_mock.post(f"{BASE_URL}/embeddings").respond(499)
+    with pytest.raises(APIError) as info:
+        await embed(rw)
+    assert type(info.value) is APIError
+    assert info.value.status == 499
+    assert info.value.message == "HTTP error"
+
+
+# -- redirects ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+async def test_redirect_is_an_error_that_says_to_fix_base_url(
+    rw: Client, respx_mock: respx.MockRouter, status: int
+) -> None:
+    route = respx_mock.post(f"{BASE_URL}/embeddings").respond(
+        status, headers={"Location": "https://railwail.com/api/v1/embeddings"}
+    )
+    other = respx_mock.route(host="railwail.com").respond(200, json=EMBED_OK)
+    with pytest.raises(APIError) as info:
+        await embed(rw)
+    err = info.value
+    assert type(err) is APIError
+    assert err.status == status
+    assert "base_url" in err.message
+    assert "https://railwail.com/api/v1/embeddings" in err.message
+    assert "base_url" in str(err)
+    assert route.call_count == 1
+    assert other.call_count == 0  # not followed: the key must not travel to another URL
+
+
+# -- 2xx bodies that break the promise ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "body"),
+    [
+        (b'{"data": "not a list"}', {"data": "not a list"}),
+        (b'{"object": "list"}', {"object": "list"}),
+        (b"<html>maintenance</html>", "<html>maintenance</html>"),
+        (b'{"data": [', '{"data": ['),
+        (b"", None),
+    ],
+)
+async def test_invalid_2xx_body(
+    rw: Client, respx_mock: respx.MockRouter, content: bytes, body: object
+) -> None:
+    route = respx_mock.post(f"{BASE_URL}/embeddings").respond(
+        200, content=content, headers={"x-request-id": "req_bad"}
+    )
+    with pytest.raises(ResponseValidationError) as info:
+        await embed(rw)
+    err = info.value
+    assert err.body == body
+    assert err.request_id == "req_bad"
+    assert "/embeddings" in str(err)
+    assert "EmbeddingResponse" in str(err)
+    assert str(err).endswith("(request_id=req_bad). The raw answer is kept in .body")
+    assert route.call_count == 1
+
+
+async def test_invalid_2xx_body_is_not_retried(respx_mock: respx.MockRouter) -> None:
+    route = respx_mock.post(f"{BASE_URL}/embeddings").respond(200, json={"data": 1})
+    with (
+        Railwail(API_KEY, base_url=BASE_URL, max_retries=3) as client,
+        pytest.raises(ResponseValidationError),
+    ):
+        client.embed("text-embedding-3-small", "hello")
+    assert route.call_count == 1
+
+
+# -- rate limits --------------------------------------------------------------------------------
+
+
+async def test_rate_limit_reset_is_an_aware_datetime(
+    rw: Client, respx_mock: respx.MockRouter
+) -> None:
+    reset = int(time.time()) + 30
+    respx_mock.post(f"{BASE_URL}/embeddings").respond(
+        429,
+        json=envelope("Rate limit exceeded", "rate_limit_error", "rate_limit_exceeded"),
+        headers={
+            "X-RateLimit-Limit": "10",
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset": str(reset),
+        },
+    )
+    with pytest.raises(RateLimitError) as info:
+        await embed(rw)
+    err = info.value
+    assert err.reset == datetime.fromtimestamp(reset, tz=UTC)
+    assert err.reset is not None
+    assert err.reset.tzinfo is not None
+    assert err.reset.utcoffset() is not None
+    assert err.retry_after is not None
+    assert 27 <= err.retry_after <= 30
+    assert "Retry after" in str(err)
+
+
+async def test_rate_limit_without_headers(rw: Client, respx_mock: respx.MockRouter) -> None:
+    respx_mock.post(f"{BASE_URL}/embeddings").respond(429)
+    with pytest.raises(RateLimitError) as info:
+        await embed(rw)
+    assert info.value.reset is None
+    assert info.value.retry_after is None
+    assert info.value.message == "Too Many Requests"
+    assert "backoff" in str(info.value)
+
+
+# -- pickling -----------------------------------------------------------------------------------
+
+
+async def test_api_errors_survive_pickle(rw: Client, respx_mock: respx.MockRouter) -> None:
+    reset = int(time.time()) + 20
+    respx_mock.post(f"{BASE_URL}/embeddings").respond(
+        429,
+        json=envelope("Slow down", "rate_limit_error", "rate_limit_exceeded"),
+        headers={"x-request-id": "req_p", "Retry-After": "3", "X-RateLimit-Reset": str(reset)},
+    )
+    with pytest.raises(RateLimitError) as info:
+        await embed(rw)
+    err = info.value
+    copy = pickle.loads(pickle.dumps(err))
+    assert type(copy) is RateLimitError
+    for name in ("status", "type", "code", "message", "request_id", "body", "headers"):
+        assert getattr(copy, name) == getattr(err, name), name
+    assert copy.retry_after == 3.0
+    assert copy.reset == datetime.fromtimestamp(reset, tz=UTC)
+    assert str(copy) == str(err)
+
+
+@pytest.mark.parametrize(
+    "err",
+    [
+        AuthenticationError(
+            "Invalid API key provided",
+            status=401,
+            type="authentication_error",
+            code="invalid_api_key",
+            request_id="req_1",
+            body={"error": {"message": "Invalid API key provided"}},
+            headers={"x-request-id": "req_1"},
+        ),
+        ServerError("Bad Gateway", status=502, body="<html></html>", retry_after=1.5),
+        APIError("redirected", status=301),
+        APIConnectionError(
+            "Connection error: refused", method="POST", url=f"{BASE_URL}/embeddings"
+        ),
+        APITimeoutError("Request timed out (read timeout)", method="GET", url=f"{BASE_URL}/models"),
+        ResponseValidationError("bad body", body={"data": 1}, request_id="req_v"),
+    ],
+    ids=lambda e: type(e).__name__,
+)
+def test_errors_survive_pickle(err: RailwailError) -> None:
+    copy = pickle.loads(pickle.dumps(err))
+    assert type(copy) is type(err)
+    assert str(copy) == str(err)
+    assert vars(copy) == vars(err)

@@ -1,0 +1,344 @@
+"""The API key stays secret: not in repr(), not in errors or their tracebacks, not in logs, not
+sent to another origin. Logging is silent unless ``RAILWAIL_LOG`` asks for it."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import logging
+import re
+import traceback
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+import railwail._logging
+from railwail import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    AsyncRailwail,
+    AuthenticationError,
+    Railwail,
+    RailwailError,
+    RateLimitError,
+    ResponseValidationError,
+    ServerError,
+)
+
+pytestmark = pytest.mark.anyio
+
+BASE_URL = "http://127.0.0.1:8787/api/v1"  # as in tests/conftest.py
+CDN_URL = "http://127.0.0.2:8788"
+# Distinctive, so that a leak of any recognisable part of it is caught.
+KEY = "rw_test_SuperSecretKeyMaterial_7f3a9c"
+KEY_PARTS = (KEY, "SuperSecretKeyMaterial", "SuperSecret")
+EMBED_URL = f"{BASE_URL}/embeddings"
+EMBED_OK = {"object": "list", "data": [{"index": 0, "embedding": [0.5]}]}
+
+Client = Railwail | AsyncRailwail
+
+
+def assert_no_key(text: str) -> None:
+    for part in KEY_PARTS:
+        assert part not in text
+
+
+async def resolve(value: Any) -> Any:
+    return await value if inspect.isawaitable(value) else value
+
+
+def _no_sleep(client: Client) -> None:
+    async def asleep(seconds: float) -> None:
+        return None
+
+    client._policy = dataclasses.replace(
+        client._policy, sleep=lambda seconds: None, asleep=asleep, random=lambda: 0.0
+    )
+
+
+@pytest.fixture(params=["sync", "async"])
+async def rw(request: pytest.FixtureRequest) -> AsyncIterator[Client]:
+    if request.param == "sync":
+        with Railwail(KEY, base_url=BASE_URL) as client:
+            _no_sleep(client)
+            yield client
+    else:
+        async with AsyncRailwail(KEY, base_url=BASE_URL) as aclient:
+            _no_sleep(aclient)
+            yield aclient
+
+
+async def embed(client: Client) -> Any:
+    return await resolve(client.embed("text-embedding-3-small", "hello"))
+
+
+# -- repr ---------------------------------------------------------------------------------------
+
+
+async def test_repr_of_clients(rw: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert_no_key(repr(rw))
+    assert_no_key(str(rw))
+    assert "****3a9c" in repr(rw)
+    derived = rw.with_options(max_retries=0, timeout=3.0)
+    assert_no_key(repr(derived))
+    assert_no_key(repr(rw._config))
+    assert_no_key(repr(rw._policy))
+
+
+async def test_repr_of_client_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RAILWAIL_API_KEY", KEY)
+    with Railwail(base_url=BASE_URL) as client:
+        assert_no_key(repr(client))
+        assert "RAILWAIL_API_KEY" in repr(client)
+
+
+# -- errors -------------------------------------------------------------------------------------
+
+
+def full_text(err: BaseException) -> str:
+    """Everything a user could see of an error: str, repr, attributes, the whole traceback."""
+    parts = [str(err), repr(err), "".join(traceback.format_exception(err))]
+    parts += [repr(v) for v in vars(err).values()]
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize(
+    ("answer", "cls"),
+    [
+        (
+            httpx.Response(
+                401,
+                json={"error": {"message": "Invalid API key provided", "code": "invalid_api_key"}},
+            ),
+            AuthenticationError,
+        ),
+        (httpx.Response(429, headers={"Retry-After": "120"}), RateLimitError),
+        (httpx.Response(500, text="<html>Internal Server Error</html>"), ServerError),
+        (httpx.ConnectError("All connection attempts failed"), APIConnectionError),
+        (httpx.ReadTimeout("The read operation timed out"), APITimeoutError),
+    ],
+    ids=["401", "429", "500", "connect", "timeout"],
+)
+async def test_errors_never_contain_the_key(
+    rw: Client, gw: respx.MockRouter, answer: httpx.Response | Exception, cls: type[RailwailError]
+) -> None:
+    route = gw.post("/embeddings").mock(side_effect=[answer] * 3)
+    with pytest.raises(RailwailError) as info:
+        await embed(rw)
+    assert type(info.value) is cls
+    # The key was sent (so there was something to leak) ...
+    assert route.calls.last.request.headers["Authorization"] == f"Bearer {KEY}"
+    # ... and appears nowhere in what the user sees.
+    assert_no_key(full_text(info.value))
+
+
+async def test_invalid_response_error_never_contains_the_key(
+    rw: Client, gw: respx.MockRouter
+) -> None:
+    gw.post("/embeddings").respond(200, json={"data": "nope"})
+    with pytest.raises(ResponseValidationError) as info:
+        await embed(rw)
+    assert_no_key(full_text(info.value))
+
+
+async def test_bad_call_arguments_never_echo_the_key(rw: Client, gw: respx.MockRouter) -> None:
+    route = gw.post("/embeddings").respond(200, json=EMBED_OK)
+    with pytest.raises(TypeError) as info:
+        await resolve(
+            rw.embed("text-embedding-3-small", "hello", extra_headers={"X-Bad": 1})  # type: ignore[dict-item]
+        )
+    assert_no_key(full_text(info.value))
+    assert route.call_count == 0
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+async def test_key_validation_errors_never_echo_the_key(kind: str) -> None:
+    cls = Railwail if kind == "sync" else AsyncRailwail
+    bad = KEY + " trailing-part"
+    with pytest.raises(ValueError) as info:
+        cls(bad, base_url=BASE_URL)
+    assert_no_key(full_text(info.value))
+
+
+# -- where the key is sent ----------------------------------------------------------------------
+
+
+async def test_image_download_from_another_origin_sends_no_key(
+    rw: Client, gw: respx.MockRouter
+) -> None:
+    gw.post("/images/generations").respond(
+        200,
+        json={
+            "created": 1,
+            "data": [{"url": f"{CDN_URL}/img/a.png"}, {"url": f"{BASE_URL}/files/b.png"}],
+        },
+    )
+    cdn = gw.get(f"{CDN_URL}/img/a.png").respond(200, content=b"\x89PNG-a")
+    same = gw.get(f"{BASE_URL}/files/b.png").respond(200, content=b"\x89PNG-b")
+    res = await resolve(rw.image("flux-schnell", "a cat"))
+    if isinstance(rw, AsyncRailwail):
+        first, second = await res.data[0].aread(), await res.data[1].aread()
+    else:
+        first, second = res.data[0].read(), res.data[1].read()
+    assert (first, second) == (b"\x89PNG-a", b"\x89PNG-b")
+    assert "Authorization" not in cdn.calls.last.request.headers
+    assert_no_key(str(cdn.calls.last.request.headers))
+    assert same.calls.last.request.headers["Authorization"] == f"Bearer {KEY}"
+
+
+async def test_redirect_is_not_followed_with_the_key(rw: Client, gw: respx.MockRouter) -> None:
+    gw.post("/embeddings").respond(307, headers={"Location": f"{CDN_URL}/steal"})
+    elsewhere = gw.route(host="127.0.0.2").respond(200, json=EMBED_OK)
+    with pytest.raises(APIError) as info:
+        await embed(rw)
+    assert info.value.status == 307
+    assert elsewhere.call_count == 0
+
+
+# -- logging ------------------------------------------------------------------------------------
+
+LOG_LINE = re.compile(
+    r"^(?P<method>GET|POST) (?P<url>\S+) -> (?P<status>\S+) "
+    r"\(attempt (?P<attempt>\d+), (?P<elapsed>\d+\.\d{3}) s\) headers=(?P<headers>\{.*\})$"
+)
+
+
+@pytest.fixture
+def fresh_logging(monkeypatch: pytest.MonkeyPatch) -> Iterator[logging.Logger]:
+    """Lets the next client read ``RAILWAIL_LOG`` again; undoes what that configures."""
+    log = logging.getLogger("railwail")
+    level, handlers = log.level, list(log.handlers)
+    monkeypatch.setattr(railwail._logging, "_configured", False)
+    yield log
+    for handler in log.handlers:
+        if handler not in handlers:
+            log.removeHandler(handler)
+    log.setLevel(level)
+
+
+def railwail_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name.startswith("railwail")]
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+async def test_debug_log_shows_each_attempt_and_redacts(
+    kind: str,
+    gw: respx.MockRouter,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    fresh_logging: logging.Logger,
+) -> None:
+    monkeypatch.setenv("RAILWAIL_LOG", "debug")
+    cls = Railwail if kind == "sync" else AsyncRailwail
+    client = cls(KEY, base_url=BASE_URL, default_headers={"X-Api-Key": KEY + "-copy"})
+    _no_sleep(client)
+    # RAILWAIL_LOG=debug is what turned the logger on, not the test harness.
+    assert fresh_logging.level == logging.DEBUG
+    assert any(isinstance(h, logging.StreamHandler) for h in fresh_logging.handlers)
+    gw.post("/embeddings").mock(
+        side_effect=[
+            httpx.Response(503),
+            httpx.ConnectError("refused"),
+            httpx.Response(200, json=EMBED_OK),
+        ]
+    )
+    try:
+        # at_level, not set_level: restored before fresh_logging undoes RAILWAIL_LOG's level.
+        with caplog.at_level(logging.DEBUG, logger="railwail"):
+            assert (await embed(client)).vectors == [[0.5]]
+            gw.post("/embeddings").respond(401)
+            with pytest.raises(AuthenticationError):
+                await embed(client)
+    finally:
+        if isinstance(client, AsyncRailwail):
+            await client.aclose()
+        else:
+            client.close()
+
+    records = railwail_records(caplog)
+    lines = [r.getMessage() for r in records]
+    assert len(lines) == 4, lines
+    parsed = [LOG_LINE.match(line) for line in lines]
+    assert all(parsed), lines
+    got = [(m["method"], m["url"], m["status"], m["attempt"]) for m in parsed if m]
+    assert got == [
+        ("POST", EMBED_URL, "503", "1"),
+        ("POST", EMBED_URL, "ConnectError", "2"),
+        ("POST", EMBED_URL, "200", "3"),
+        ("POST", EMBED_URL, "401", "1"),
+    ]
+    for match in parsed:
+        assert match is not None
+        assert float(match["elapsed"]) >= 0.0
+        assert "'authorization': '<redacted>'" in match["headers"]
+        assert "'x-api-key': '<redacted>'" in match["headers"]
+        assert "'idempotency-key': 'rw-" in match["headers"]
+    assert all(r.levelno == logging.DEBUG for r in records)
+    assert_no_key(caplog.text)
+    assert_no_key("\n".join(lines))
+    for record in records:
+        assert_no_key(repr(record.args))
+
+
+async def test_debug_log_of_the_stderr_handler_has_no_key(
+    gw: respx.MockRouter,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    fresh_logging: logging.Logger,
+) -> None:
+    monkeypatch.setenv("RAILWAIL_LOG", "DEBUG ")
+    gw.get("/models/flux-schnell").respond(200, json={"id": "flux-schnell"})
+    with Railwail(KEY, base_url=BASE_URL) as client:
+        client.models.get("flux-schnell")
+    err = capsys.readouterr().err
+    assert f"GET {BASE_URL}/models/flux-schnell -> 200 (attempt 1, " in err
+    assert "<redacted>" in err
+    assert_no_key(err)
+
+
+async def test_logging_is_silent_by_default(
+    gw: respx.MockRouter, caplog: pytest.LogCaptureFixture, fresh_logging: logging.Logger
+) -> None:
+    handlers = list(fresh_logging.handlers)
+    caplog.set_level(logging.INFO)  # an app that logs at INFO must hear nothing from us
+    gw.post("/embeddings").mock(
+        side_effect=[httpx.Response(503), httpx.Response(401), httpx.Response(200, json=EMBED_OK)]
+    )
+    with Railwail(KEY, base_url=BASE_URL) as client:
+        _no_sleep(client)
+        with pytest.raises(AuthenticationError):
+            client.embed("text-embedding-3-small", "hello")
+    assert fresh_logging.level == logging.NOTSET
+    assert fresh_logging.handlers == handlers  # no stderr handler added
+    assert [r for r in railwail_records(caplog) if r.levelno >= logging.WARNING] == []
+    assert railwail_records(caplog) == []
+
+
+async def test_info_level_logs_no_request_lines(
+    gw: respx.MockRouter,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    fresh_logging: logging.Logger,
+) -> None:
+    monkeypatch.setenv("RAILWAIL_LOG", "info")
+    gw.post("/embeddings").respond(200, json=EMBED_OK)
+    async with AsyncRailwail(KEY, base_url=BASE_URL) as client:
+        assert fresh_logging.level == logging.INFO
+        await client.embed("text-embedding-3-small", "hello")
+    assert railwail_records(caplog) == []
+
+
+@pytest.mark.parametrize("value", ["", "0", "off", "verbose"])
+async def test_unknown_log_values_stay_silent(
+    value: str, monkeypatch: pytest.MonkeyPatch, fresh_logging: logging.Logger
+) -> None:
+    monkeypatch.setenv("RAILWAIL_LOG", value)
+    handlers = list(fresh_logging.handlers)
+    with Railwail(KEY, base_url=BASE_URL):
+        pass
+    assert fresh_logging.level == logging.NOTSET
+    assert fresh_logging.handlers == handlers
