@@ -1,0 +1,938 @@
+"""``Image``: reading (base64, data: URL, download through the client), saving atomically,
+the download's size cap, origin rules and retries, Pillow, notebook display, and the
+sync/async guards."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import io
+import os
+import sys
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from PIL import Image as PILImage
+
+from railwail import (
+    APIConnectionError,
+    AsyncRailwail,
+    NotFoundError,
+    Railwail,
+    RailwailError,
+    ResponseValidationError,
+    ServerError,
+)
+from railwail.types import Image, ImageResponse
+
+# The values of tests/conftest.py (a conftest is not importable as a module by name).
+BASE_URL = "http://127.0.0.1:8787/api/v1"
+CDN_URL = "http://127.0.0.2:8788"
+API_KEY = "rw_test_0123456789abcdefghij"
+
+IMG_URL = f"{CDN_URL}/img/a.png"
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR-fake-png-body"
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00-fake-jpeg"
+WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 -fake-webp"
+GIF = b"GIF89a\x01\x00\x01\x00-fake-gif"
+UNKNOWN = b"just some bytes"
+
+SIGNATURES = [(PNG, ".png"), (JPEG, ".jpg"), (WEBP, ".webp"), (GIF, ".gif"), (UNKNOWN, ".bin")]
+SIGNATURE_IDS = ["png", "jpeg", "webp", "gif", "unknown"]
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _real_png(width: int, height: int) -> bytes:
+    buf = io.BytesIO()
+    PILImage.new("RGB", (width, height), (200, 30, 60)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def _generated_name(data: bytes, ext: str) -> str:
+    return f"railwail-{hashlib.sha256(data).hexdigest()[:16]}{ext}"
+
+
+def _mock_generation(gw: respx.MockRouter, item: dict[str, Any]) -> respx.Route:
+    return gw.post("/images/generations").respond(200, json={"created": 1, "data": [item]})
+
+
+def sync_image(gw: respx.MockRouter, client: Railwail, **item: Any) -> Image:
+    """An image as ``client.image()`` returns it, for a gateway that answered ``item``."""
+    _mock_generation(gw, item)
+    return client.image("flux-schnell", "a cat").data[0]
+
+
+async def async_image(gw: respx.MockRouter, aclient: AsyncRailwail, **item: Any) -> Image:
+    _mock_generation(gw, item)
+    return (await aclient.image("flux-schnell", "a cat")).data[0]
+
+
+def _cdn(gw: respx.MockRouter, data: bytes, url: str = IMG_URL) -> respx.Route:
+    return gw.get(url).respond(200, content=data, headers={"content-type": "image/png"})
+
+
+def _names(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir())
+
+
+def _downloads(gw: respx.MockRouter) -> list[httpx.Request]:
+    return [call.request for call in gw.calls if call.request.method == "GET"]
+
+
+# -- read(): base64, data: URLs, downloads ------------------------------------------------------
+
+
+def test_read_b64(gw: respx.MockRouter, client: Railwail) -> None:
+    image = sync_image(gw, client, b64_json=_b64(PNG))
+    assert image.read() == PNG
+    assert image.read() is image.read()  # decoded once
+    assert image.format == "image/png"
+    assert len(gw.calls) == 1  # the generation only
+
+
+@pytest.mark.anyio
+async def test_aread_b64(gw: respx.MockRouter, aclient: AsyncRailwail) -> None:
+    image = await async_image(gw, aclient, b64_json=_b64(JPEG))
+    assert await image.aread() == JPEG
+    assert image.format == "image/jpeg"
+    assert len(gw.calls) == 1
+
+
+def test_read_data_url(gw: respx.MockRouter, client: Railwail) -> None:
+    image = sync_image(gw, client, url=f"data:image/png;base64,{_b64(PNG)}")
+    assert image.read() == PNG
+    assert _downloads(gw) == []
+
+
+@pytest.mark.anyio
+async def test_aread_data_url(gw: respx.MockRouter, aclient: AsyncRailwail) -> None:
+    image = await async_image(gw, aclient, url=f"data:image/gif;base64,{_b64(GIF)}")
+    assert await image.aread() == GIF
+    assert _downloads(gw) == []
+
+
+def test_read_url_downloads_once(gw: respx.MockRouter, client: Railwail) -> None:
+    cdn = _cdn(gw, PNG)
+    image = sync_image(gw, client, url=IMG_URL)
+    assert image.format is None  # unknown until downloaded, and asking does no I/O
+    assert cdn.call_count == 0
+    assert image.read() == PNG
+    assert image.read() == PNG
+    assert cdn.call_count == 1
+    assert image.format == "image/png"
+    request = cdn.calls.last.request
+    assert request.method == "GET"
+    assert request.url == IMG_URL
+    assert request.content == b""
+
+
+@pytest.mark.anyio
+async def test_aread_url_downloads_once(gw: respx.MockRouter, aclient: AsyncRailwail) -> None:
+    cdn = _cdn(gw, PNG)
+    image = await async_image(gw, aclient, url=IMG_URL)
+    assert await image.aread() == PNG
+    assert await image.aread() == PNG
+    assert cdn.call_count == 1
+    assert cdn.calls.last.request.url == IMG_URL
+
+
+def test_save_after_read_does_not_download_again(
+    gw: respx.MockRouter, client: Railwail, tmp_path: Path
+) -> None:
+    cdn = _cdn(gw, PNG)
+    image = sync_image(gw, client, url=IMG_URL)
+    image.read()
+    image.save(tmp_path / "a.png")
+    image.save(tmp_path / "b.png")
+    assert cdn.call_count == 1
+    assert (tmp_path / "b.png").read_bytes() == PNG
+
+
+def test_read_on_closed_client_says_so(gw: respx.MockRouter, tmp_path: Path) -> None:
+    cdn = _cdn(gw, PNG)
+    with Railwail(API_KEY, base_url=BASE_URL) as rw:
+        image = sync_image(gw, rw, url=IMG_URL)
+    with pytest.raises(RailwailError, match="closed"):
+        image.read()
+    assert cdn.call_count == 0
+
+
+# -- save() -------------------------------------------------------------------------------------
+
+
+def test_save_writes_exact_bytes(gw: respx.MockRouter, client: Railwail, tmp_path: Path) -> None:
+    _cdn(gw, PNG)
+    image = sync_image(gw, client, url=IMG_URL)
+    target = tmp_path / "deep" / "er" / "out.png"
+    written = image.save(target)
+    assert written == target
+    assert written.is_absolute()
+    assert target.read_bytes() == PNG
+    assert sorted(p.name for p in target.parent.iterdir()) == ["out.png"]
+
+
+@pytest.mark.anyio
+async def test_asave_writes_exact_bytes(
+    gw: respx.MockRouter, aclient: AsyncRailwail, tmp_path: Path
+) -> None:
+    _cdn(gw, PNG)
+    image = await async_image(gw, aclient, url=IMG_URL)
+    target = tmp_path / "deep" / "er" / "out.png"
+    written = await image.asave(target)
+    assert written == target
+    assert written.is_absolute()
+    assert target.read_bytes() == PNG
+    assert sorted(p.name for p in target.parent.iterdir()) == ["out.png"]
+
+
+def test_save_relative_path_returns_absolute(
+    gw: respx.MockRouter, client: Railwail, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    image = sync_image(gw, client, b64_json=_b64(JPEG))
+    written = image.save("sub/cat.jpg")
+    assert written.is_absolute()
+    assert written == tmp_path.resolve() / "sub" / "cat.jpg"
+    assert written.read_bytes() == JPEG
+
+
+def test_save_overwrites(gw: respx.MockRouter, client: Railwail, tmp_path: Path) -> None:
+    target = tmp_path / "out.png"
+    target.write_bytes(b"old content")
+    image = sync_image(gw, client, b64_json=_b64(PNG))
+    assert image.save(target) == target
+    assert target.read_bytes() == PNG
+    assert [p.name for p in tmp_path.iterdir()] == ["out.png"]
+
+
+def test_save_default_is_current_directory(
+    gw: respx.MockRouter, client: Railwail, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    image = sync_image(gw, client, b64_json=_b64(GIF))
+    written = image.save()
+    assert written == tmp_path.resolve() / _generated_name(GIF, ".gif")
+    assert written.read_bytes() == GIF
+
+
+@pytest.mark.parametrize(("data", "ext"), SIGNATURES, ids=SIGNATURE_IDS)
+def test_save_into_directory_names_by_content(
+    gw: respx.MockRouter, client: Railwail, tmp_path: Path, data: bytes, ext: str
+) -> None:
+    image = sync_image(gw, client, b64_json=_b64(data))
+    written = image.save(tmp_path)
+    assert written == tmp_path / _generated_name(data, ext)
+    assert written.read_bytes() == data
+    assert [p.name for p in tmp_path.iterdir()] == [written.name]
+
+
+@pytest.mark.parametrize(("data", "ext"), SIGNATURES, ids=SIGNATURE_IDS)
+def test_save_trailing_slash_creates_directory(
+    gw: respx.MockRouter,
+    client: Railwail,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    data: bytes,
+    ext: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _cdn(gw, data)
+    image = sync_image(gw, client, url=IMG_URL)
+    written = image.save("new/dir/")
+    assert written == tmp_path.resolve() / "new" / "dir" / _generated_name(data, ext)
+    assert written.read_bytes() == data
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("data", "ext"), SIGNATURES, ids=SIGNATURE_IDS)
+async def test_asave_into_directory_names_by_content(
+    gw: respx.MockRouter, aclient: AsyncRailwail, tmp_path: Path, data: bytes, ext: str
+) -> None:
+    _cdn(gw, data)
+    image = await async_image(gw, aclient, url=IMG_URL)
+    written = await image.asave(f"{tmp_path}/out/")
+    assert written == tmp_path / "out" / _generated_name(data, ext)
+    assert written.read_bytes() == data
+
+
+# -- failed downloads leave no file --------------------------------------------------------------
+
+FAULTS = ["404", "connection", "too-large"]
+
+
+def _arrange_fault(gw: respx.MockRouter, fault: str) -> tuple[respx.Route, type[Exception], int]:
+    """Mocks the CDN failing as ``fault``; returns the route, the error and the attempts made."""
+    route = gw.get(IMG_URL)
+    if fault == "404":
+        route.respond(404, text="expired")
+        return route, NotFoundError, 1
+    if fault == "connection":
+        route.mock(side_effect=httpx.ConnectError("connection refused"))
+        return route, APIConnectionError, 3
+    route.respond(200, content=b"\x89PNG\r\n\x1a\n" + b"x" * 100)  # over the 64-byte cap below
+    return route, ResponseValidationError, 1
+
+
+def _prepare_target(tmp_path: Path, kind: str) -> Path:
+    if kind == "existing":
+        (tmp_path / "out.png").write_bytes(b"precious old picture")
+        return tmp_path / "out.png"
+    if kind == "directory":
+        return tmp_path
+    return tmp_path / "out.png"
+
+
+def _check_nothing_written(tmp_path: Path, kind: str) -> None:
+    if kind == "existing":
+        assert [p.name for p in tmp_path.iterdir()] == ["out.png"]
+        assert (tmp_path / "out.png").read_bytes() == b"precious old picture"
+    else:
+        assert _names(tmp_path) == []
+
+
+@pytest.mark.parametrize("kind", ["new", "existing", "directory"])
+@pytest.mark.parametrize("fault", FAULTS)
+def test_failed_download_leaves_no_file(
+    gw: respx.MockRouter,
+    client: Railwail,
+    sleeps: list[float],
+    tmp_path: Path,
+    fault: str,
+    kind: str,
+) -> None:
+    route, error, attempts = _arrange_fault(gw, fault)
+    capped = client.with_options(max_download_bytes=64)
+    image = sync_image(gw, capped, url=IMG_URL)
+    target = _prepare_target(tmp_path, kind)
+    with pytest.raises(error):
+        image.save(target)
+    assert route.call_count == attempts
+    assert len(sleeps) == attempts - 1
+    _check_nothing_written(tmp_path, kind)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("kind", ["new", "existing", "directory"])
+@pytest.mark.parametrize("fault", FAULTS)
+async def test_failed_download_leaves_no_file_async(
+    gw: respx.MockRouter,
+    aclient: AsyncRailwail,
+    sleeps: list[float],
+    tmp_path: Path,
+    fault: str,
+    kind: str,
+) -> None:
+    route, error, attempts = _arrange_fault(gw, fault)
+    capped = aclient.with_options(max_download_bytes=64)
+    image = await async_image(gw, capped, url=IMG_URL)
+    target = _prepare_target(tmp_path, kind)
+    with pytest.raises(error):
+        await image.asave(target)
+    assert route.call_count == attempts
+    assert len(sleeps) == attempts - 1
+    _check_nothing_written(tmp_path, kind)
+
+
+def test_failed_download_is_not_cached(gw: respx.MockRouter, client: Railwail) -> None:
+    route = gw.get(IMG_URL)
+    route.side_effect = [httpx.Response(404), httpx.Response(200, content=PNG)]
+    image = sync_image(gw, client, url=IMG_URL)
+    with pytest.raises(NotFoundError) as info:
+        image.read()
+    assert info.value.status == 404
+    assert image.read() == PNG  # a later read tries again
+    assert route.call_count == 2
+
+
+# -- the size cap --------------------------------------------------------------------------------
+
+
+def test_size_cap_from_content_length(gw: respx.MockRouter) -> None:
+    big = _cdn(gw, b"x" * 11, url=f"{CDN_URL}/big.png")
+    exact = _cdn(gw, b"y" * 10, url=f"{CDN_URL}/exact.png")
+    gw.post("/images/generations").respond(
+        200, json={"data": [{"url": f"{CDN_URL}/big.png"}, {"url": f"{CDN_URL}/exact.png"}]}
+    )
+    with Railwail(API_KEY, base_url=BASE_URL, max_download_bytes=10) as rw:
+        too_big, just_fits = rw.image("flux-schnell", "p").data
+        with pytest.raises(ResponseValidationError, match=r"max_download_bytes=10") as info:
+            too_big.read()
+        assert "/big.png" in str(info.value)
+        assert "with_options(max_download_bytes=...)" in str(info.value)
+        assert just_fits.read() == b"y" * 10  # exactly the limit is fine
+    assert big.call_count == 1  # not retried
+    assert big.calls.last.response.headers["content-length"] == "11"
+    assert exact.call_count == 1
+
+
+def test_size_cap_declared_length_refused_before_reading(
+    gw: respx.MockRouter, client: Railwail
+) -> None:
+    pulled: list[int] = []
+
+    def body() -> Iterator[bytes]:
+        for i in range(100):
+            pulled.append(i)
+            yield b"z" * 10
+
+    gw.get(IMG_URL).mock(
+        side_effect=lambda request: httpx.Response(
+            200, headers={"content-length": "1000"}, content=body()
+        )
+    )
+    image = sync_image(gw, client.with_options(max_download_bytes=999), url=IMG_URL)
+    with pytest.raises(ResponseValidationError, match="max_download_bytes=999"):
+        image.read()
+    assert pulled == []
+
+
+def test_size_cap_streamed_without_content_length(gw: respx.MockRouter, client: Railwail) -> None:
+    pulled: list[int] = []
+
+    def body() -> Iterator[bytes]:
+        for i in range(100):
+            pulled.append(i)
+            yield b"z" * 10
+
+    route = gw.get(IMG_URL).mock(side_effect=lambda request: httpx.Response(200, content=body()))
+    image = sync_image(gw, client.with_options(max_download_bytes=35), url=IMG_URL)
+    with pytest.raises(ResponseValidationError, match="max_download_bytes=35"):
+        image.read()
+    assert "content-length" not in route.calls.last.response.headers
+    assert len(pulled) < 10  # refused while streaming, not after reading it all
+
+
+@pytest.mark.anyio
+async def test_size_cap_streamed_without_content_length_async(
+    gw: respx.MockRouter, aclient: AsyncRailwail
+) -> None:
+    pulled: list[int] = []
+
+    async def body() -> AsyncIterator[bytes]:
+        for i in range(100):
+            pulled.append(i)
+            yield b"z" * 10
+
+    route = gw.get(IMG_URL).mock(side_effect=lambda request: httpx.Response(200, content=body()))
+    image = await async_image(gw, aclient.with_options(max_download_bytes=35), url=IMG_URL)
+    with pytest.raises(ResponseValidationError, match="max_download_bytes=35"):
+        await image.aread()
+    assert "content-length" not in route.calls.last.response.headers
+    assert len(pulled) < 10
+
+
+@pytest.mark.anyio
+async def test_size_cap_from_content_length_async(gw: respx.MockRouter) -> None:
+    route = _cdn(gw, b"x" * 11)
+    async with AsyncRailwail(API_KEY, base_url=BASE_URL, max_download_bytes=10) as rw:
+        image = await async_image(gw, rw, url=IMG_URL)
+        with pytest.raises(ResponseValidationError, match=r"max_download_bytes=10"):
+            await image.aread()
+    assert route.call_count == 1
+
+
+def test_size_cap_counts_decoded_bytes(gw: respx.MockRouter, client: Railwail) -> None:
+    # A small gzip body that inflates past the cap must not get through.
+    compressed = gzip.compress(b"\x00" * 10_000)
+    assert len(compressed) < 100
+    gw.get(IMG_URL).respond(200, content=compressed, headers={"content-encoding": "gzip"})
+    image = sync_image(gw, client.with_options(max_download_bytes=1000), url=IMG_URL)
+    with pytest.raises(ResponseValidationError, match="max_download_bytes=1000"):
+        image.read()
+
+
+def test_size_cap_with_options_leaves_parent_alone(gw: respx.MockRouter, client: Railwail) -> None:
+    _cdn(gw, b"x" * 50)
+    capped = sync_image(gw, client.with_options(max_download_bytes=49), url=IMG_URL)
+    with pytest.raises(ResponseValidationError, match="max_download_bytes=49"):
+        capped.read()
+    plain = sync_image(gw, client, url=IMG_URL)
+    assert plain.read() == b"x" * 50
+
+
+def test_max_download_bytes_checked(gw: respx.MockRouter) -> None:
+    for bad in (0, -1, True, "10"):
+        with pytest.raises(ValueError, match="max_download_bytes must be a positive integer"):
+            Railwail(API_KEY, base_url=BASE_URL, max_download_bytes=bad)  # type: ignore[arg-type]  # checked at runtime
+    assert not gw.calls
+
+
+# -- whose key goes where -------------------------------------------------------------------------
+
+
+def test_cdn_download_has_no_authorization(gw: respx.MockRouter, client: Railwail) -> None:
+    cdn = _cdn(gw, PNG)
+    image = sync_image(gw, client, url=IMG_URL)
+    image.read()
+    sent = cdn.calls.last.request.headers
+    assert "authorization" not in sent
+    assert "idempotency-key" not in sent
+    assert API_KEY not in str(sent.raw)
+    assert sent["user-agent"].startswith("railwail-python/")
+    # ...while the generation request did carry the key.
+    assert gw.calls[0].request.headers["authorization"] == f"Bearer {API_KEY}"
+
+
+@pytest.mark.anyio
+async def test_cdn_download_has_no_authorization_async(
+    gw: respx.MockRouter, aclient: AsyncRailwail
+) -> None:
+    cdn = _cdn(gw, PNG)
+    image = await async_image(gw, aclient, url=IMG_URL)
+    await image.aread()
+    sent = cdn.calls.last.request.headers
+    assert "authorization" not in sent
+    assert API_KEY not in str(sent.raw)
+
+
+OWN_ORIGIN_URL = "http://127.0.0.1:8787/files/a.png"
+
+
+def test_own_origin_download_has_authorization(gw: respx.MockRouter, client: Railwail) -> None:
+    own = _cdn(gw, PNG, url=OWN_ORIGIN_URL)
+    image = sync_image(gw, client, url=OWN_ORIGIN_URL)
+    assert image.read() == PNG
+    assert own.calls.last.request.headers["authorization"] == f"Bearer {API_KEY}"
+
+
+@pytest.mark.anyio
+async def test_own_origin_download_has_authorization_async(
+    gw: respx.MockRouter, aclient: AsyncRailwail
+) -> None:
+    own = _cdn(gw, PNG, url=OWN_ORIGIN_URL)
+    image = await async_image(gw, aclient, url=OWN_ORIGIN_URL)
+    assert await image.aread() == PNG
+    assert own.calls.last.request.headers["authorization"] == f"Bearer {API_KEY}"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9999/files/a.png",  # same host, other port
+        "https://127.0.0.1:8787/files/a.png",  # same host and port, other scheme
+        "http://localhost:8787/files/a.png",  # another name for the same machine
+    ],
+)
+def test_other_origin_download_has_no_authorization(
+    gw: respx.MockRouter, client: Railwail, url: str
+) -> None:
+    route = _cdn(gw, PNG, url=url)
+    image = sync_image(gw, client, url=url)
+    assert image.read() == PNG
+    assert "authorization" not in route.calls.last.request.headers
+
+
+def test_redirect_from_cdn_is_followed(gw: respx.MockRouter, client: Railwail) -> None:
+    final_url = "http://127.0.0.3:8789/final/a.png"
+    first = gw.get(IMG_URL).respond(302, headers={"location": final_url})
+    final = _cdn(gw, PNG, url=final_url)
+    image = sync_image(gw, client, url=IMG_URL)
+    assert image.read() == PNG
+    assert first.call_count == 1
+    assert final.call_count == 1
+    assert "authorization" not in final.calls.last.request.headers
+
+
+@pytest.mark.anyio
+async def test_redirect_from_cdn_is_followed_async(
+    gw: respx.MockRouter, aclient: AsyncRailwail
+) -> None:
+    final_url = "http://127.0.0.3:8789/final/a.png"
+    first = gw.get(IMG_URL).respond(307, headers={"location": final_url})
+    final = _cdn(gw, PNG, url=final_url)
+    image = await async_image(gw, aclient, url=IMG_URL)
+    assert await image.aread() == PNG
+    assert first.call_count == 1
+    assert final.call_count == 1
+
+
+def test_redirect_from_own_origin_to_cdn_drops_the_key(
+    gw: respx.MockRouter, client: Railwail
+) -> None:
+    own = gw.get(OWN_ORIGIN_URL).respond(302, headers={"location": IMG_URL})
+    cdn = _cdn(gw, PNG)
+    image = sync_image(gw, client, url=OWN_ORIGIN_URL)
+    assert image.read() == PNG
+    assert own.calls.last.request.headers["authorization"] == f"Bearer {API_KEY}"
+    assert "authorization" not in cdn.calls.last.request.headers
+
+
+@pytest.mark.parametrize(
+    "url", ["ftp://127.0.0.2/a.png", "file:///etc/passwd", "javascript:alert(1)", "/a.png"]
+)
+def test_non_http_url_refused_before_any_request(
+    gw: respx.MockRouter, client: Railwail, tmp_path: Path, url: str
+) -> None:
+    image = sync_image(gw, client, url=url)
+    with pytest.raises(ValueError, match=r"image url must be an http\(s\) URL"):
+        image.read()
+    with pytest.raises(ValueError, match=r"image url must be an http\(s\) URL"):
+        image.save(tmp_path / "x.png")
+    assert _downloads(gw) == []
+    assert _names(tmp_path) == []
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("url", ["ftp://127.0.0.2/a.png", "file:///etc/passwd"])
+async def test_non_http_url_refused_before_any_request_async(
+    gw: respx.MockRouter, aclient: AsyncRailwail, url: str
+) -> None:
+    image = await async_image(gw, aclient, url=url)
+    with pytest.raises(ValueError, match=r"http\(s\)"):
+        await image.aread()
+    assert _downloads(gw) == []
+
+
+@pytest.mark.parametrize("url", ["ftp://127.0.0.2/a.png", "file:///etc/passwd"])
+def test_non_http_url_refused_without_client(gw: respx.MockRouter, url: str) -> None:
+    with pytest.raises(ValueError, match=r"http\(s\)"):
+        Image(url=url).read()
+    assert not gw.calls
+
+
+# -- retries -------------------------------------------------------------------------------------
+
+
+def test_download_retried_on_503(
+    gw: respx.MockRouter, client: Railwail, sleeps: list[float]
+) -> None:
+    route = gw.get(IMG_URL)
+    route.side_effect = [httpx.Response(503), httpx.Response(200, content=PNG)]
+    image = sync_image(gw, client, url=IMG_URL)
+    assert image.read() == PNG
+    assert route.call_count == 2
+    assert len(sleeps) == 1
+
+
+@pytest.mark.anyio
+async def test_download_retried_on_503_async(
+    gw: respx.MockRouter, aclient: AsyncRailwail, sleeps: list[float]
+) -> None:
+    route = gw.get(IMG_URL)
+    route.side_effect = [httpx.Response(503), httpx.Response(200, content=PNG)]
+    image = await async_image(gw, aclient, url=IMG_URL)
+    assert await image.aread() == PNG
+    assert route.call_count == 2
+    assert len(sleeps) == 1
+
+
+def test_download_gives_up_after_max_retries(
+    gw: respx.MockRouter, client: Railwail, sleeps: list[float]
+) -> None:
+    route = gw.get(IMG_URL).respond(503)
+    image = sync_image(gw, client, url=IMG_URL)
+    with pytest.raises(ServerError) as info:
+        image.read()
+    assert info.value.status == 503
+    assert route.call_count == 3
+    assert len(sleeps) == 2
+
+
+def test_download_404_not_retried(
+    gw: respx.MockRouter, client: Railwail, sleeps: list[float]
+) -> None:
+    route = gw.get(IMG_URL).respond(404, json={"error": {"message": "expired"}})
+    image = sync_image(gw, client, url=IMG_URL)
+    with pytest.raises(NotFoundError) as info:
+        image.read()
+    assert info.value.status == 404
+    assert info.value.message == "expired"
+    assert route.call_count == 1
+    assert sleeps == []
+
+
+@pytest.mark.anyio
+async def test_download_404_not_retried_async(
+    gw: respx.MockRouter, aclient: AsyncRailwail, sleeps: list[float]
+) -> None:
+    route = gw.get(IMG_URL).respond(404)
+    image = await async_image(gw, aclient, url=IMG_URL)
+    with pytest.raises(NotFoundError):
+        await image.aread()
+    assert route.call_count == 1
+    assert sleeps == []
+
+
+# -- Pillow --------------------------------------------------------------------------------------
+
+
+def test_to_pil_from_b64(gw: respx.MockRouter, client: Railwail) -> None:
+    image = sync_image(gw, client, b64_json=_b64(_real_png(5, 3)))
+    picture = image.to_pil()
+    assert isinstance(picture, PILImage.Image)
+    assert picture.size == (5, 3)
+    assert picture.format == "PNG"
+    assert picture.getpixel((0, 0)) == (200, 30, 60)
+
+
+def test_to_pil_from_url(gw: respx.MockRouter, client: Railwail) -> None:
+    cdn = _cdn(gw, _real_png(4, 7))
+    image = sync_image(gw, client, url=IMG_URL)
+    assert image.to_pil().size == (4, 7)
+    assert image.to_pil().size == (4, 7)
+    assert cdn.call_count == 1
+
+
+def test_to_pil_without_pillow(
+    gw: respx.MockRouter, client: Railwail, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cdn = _cdn(gw, _real_png(2, 2))
+    image = sync_image(gw, client, url=IMG_URL)
+    monkeypatch.setitem(sys.modules, "PIL", None)
+    with pytest.raises(ImportError, match=r"pip install 'railwail\[pil\]'") as info:
+        image.to_pil()
+    assert "Pillow" in str(info.value)
+    assert cdn.call_count == 0  # failed before downloading anything
+
+
+# -- notebook display ----------------------------------------------------------------------------
+
+
+def test_repr_png_from_local_bytes(gw: respx.MockRouter, client: Railwail) -> None:
+    png = _real_png(2, 2)
+    image = sync_image(gw, client, b64_json=_b64(png))
+    assert image._repr_png_() == png
+
+
+def test_repr_png_url_not_downloaded(gw: respx.MockRouter, client: Railwail) -> None:
+    cdn = _cdn(gw, PNG)
+    image = sync_image(gw, client, url=IMG_URL)
+    assert image._repr_png_() is None
+    assert cdn.call_count == 0
+    image.read()
+    assert image._repr_png_() == PNG  # once downloaded, it is shown
+
+
+def test_repr_png_none_for_jpeg_and_bad_data() -> None:
+    assert Image(b64_json=_b64(JPEG))._repr_png_() is None
+    assert Image(b64_json="!!!")._repr_png_() is None
+    assert Image()._repr_png_() is None
+
+
+def test_repr_html_b64() -> None:
+    image = Image(b64_json=_b64(PNG), revised_prompt='a "cat" & <dog>')
+    assert image._repr_html_() == (
+        f'<img src="data:image/png;base64,{_b64(PNG)}" '
+        'alt="a &quot;cat&quot; &amp; &lt;dog&gt;" style="max-width: 100%"/>'
+    )
+
+
+def test_repr_html_data_uri_uses_sniffed_type() -> None:
+    html = Image(b64_json=_b64(WEBP))._repr_html_()
+    assert html is not None
+    assert html.startswith(f'<img src="data:image/webp;base64,{_b64(WEBP)}"')
+    assert 'alt="generated image"' in html
+
+
+def test_repr_html_url_escaped_and_no_io(gw: respx.MockRouter, client: Railwail) -> None:
+    url = f'{CDN_URL}/a.png?sig=x&exp=1"><script>'
+    cdn = gw.get(url__startswith=CDN_URL).respond(200, content=PNG)
+    image = sync_image(gw, client, url=url, revised_prompt="sunset")
+    assert image._repr_html_() == (
+        f'<img src="{CDN_URL}/a.png?sig=x&amp;exp=1&quot;&gt;&lt;script&gt;" '
+        'alt="sunset" style="max-width: 100%"/>'
+    )
+    assert cdn.call_count == 0
+
+
+def test_repr_html_none_without_displayable_source() -> None:
+    assert Image()._repr_html_() is None
+    assert Image(url="ftp://127.0.0.2/a.png")._repr_html_() is None
+    assert Image(url="data:image/png,notbase64")._repr_html_() is None
+
+
+def test_image_response_repr_html_joins_images() -> None:
+    first = Image(b64_json=_b64(PNG))
+    second = Image(url=IMG_URL, revised_prompt="two")
+    res = ImageResponse(created=1, data=[first, Image(), second])
+    first_html, second_html = first._repr_html_(), second._repr_html_()
+    assert first_html is not None
+    assert second_html is not None
+    assert res._repr_html_() == first_html + second_html
+    assert ImageResponse(data=[Image()])._repr_html_() is None
+
+
+def test_repr_does_not_dump_base64() -> None:
+    big = _b64(b"\x89PNG\r\n\x1a\n" + os.urandom(300_000))
+    image = Image(b64_json=big, revised_prompt="a cat")
+    text = repr(image)
+    assert len(text) < 200
+    assert big[:50] not in text
+    assert f"<{len(big)} chars>" in text
+    assert "revised_prompt='a cat'" in text
+    data_url = Image(url=f"data:image/png;base64,{big}")
+    assert len(repr(data_url)) < 200
+    res = ImageResponse(created=7, data=[image, data_url])
+    assert len(repr(res)) < 400
+    assert "created=7" in repr(res)
+
+
+def test_repr_url_and_empty() -> None:
+    assert repr(Image(url=IMG_URL)) == f"Image(url={IMG_URL!r})"
+    assert repr(Image()) == "Image(no data)"
+
+
+# -- sync/async guards ---------------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_read_on_async_url_image_is_refused(
+    gw: respx.MockRouter, aclient: AsyncRailwail, tmp_path: Path
+) -> None:
+    cdn = _cdn(gw, PNG)
+    image = await async_image(gw, aclient, url=IMG_URL)
+    with pytest.raises(RailwailError, match=r"AsyncRailwail.*await image\.aread\(\)"):
+        image.read()
+    with pytest.raises(RailwailError, match=r"asave"):
+        image.save(tmp_path)
+    assert cdn.call_count == 0
+    assert _names(tmp_path) == []
+
+
+@pytest.mark.anyio
+async def test_aread_on_sync_url_image_is_refused(
+    gw: respx.MockRouter, client: Railwail, tmp_path: Path
+) -> None:
+    cdn = _cdn(gw, PNG)
+    image = sync_image(gw, client, url=IMG_URL)
+    with pytest.raises(RailwailError, match=r"Railwail \(sync\).*image\.read\(\)"):
+        await image.aread()
+    with pytest.raises(RailwailError, match=r"image\.save"):
+        await image.asave(tmp_path)
+    assert cdn.call_count == 0
+    assert _names(tmp_path) == []
+
+
+@pytest.mark.anyio
+async def test_local_bytes_work_across_twins(
+    gw: respx.MockRouter, client: Railwail, aclient: AsyncRailwail, tmp_path: Path
+) -> None:
+    # No I/O is needed for base64, so either method works on either client's images.
+    from_async = await async_image(gw, aclient, b64_json=_b64(PNG))
+    assert from_async.read() == PNG
+    assert from_async.save(tmp_path / "a.png").read_bytes() == PNG
+    from_sync = sync_image(gw, client, b64_json=_b64(GIF))
+    assert await from_sync.aread() == GIF
+    assert (await from_sync.asave(tmp_path / "b.gif")).read_bytes() == GIF
+
+
+# -- images built by hand ------------------------------------------------------------------------
+
+
+def test_hand_built_image_downloads_without_key(gw: respx.MockRouter, tmp_path: Path) -> None:
+    cdn = _cdn(gw, PNG)
+    own = _cdn(gw, JPEG, url=OWN_ORIGIN_URL)
+    image = Image(url=IMG_URL)
+    assert image.read() == PNG
+    assert image.read() == PNG
+    assert cdn.call_count == 1
+    assert "authorization" not in cdn.calls.last.request.headers
+    # No client, no key: not even for the gateway's own origin.
+    assert Image(url=OWN_ORIGIN_URL).save(tmp_path / "x.jpg").read_bytes() == JPEG
+    assert "authorization" not in own.calls.last.request.headers
+
+
+@pytest.mark.anyio
+async def test_hand_built_image_adownloads_without_key(gw: respx.MockRouter) -> None:
+    cdn = _cdn(gw, PNG)
+    image = Image(url=IMG_URL)
+    assert await image.aread() == PNG
+    assert await image.aread() == PNG
+    assert cdn.call_count == 1
+    assert "authorization" not in cdn.calls.last.request.headers
+
+
+def test_hand_built_image_errors(gw: respx.MockRouter, tmp_path: Path) -> None:
+    gw.get(IMG_URL).respond(404)
+    with pytest.raises(NotFoundError):
+        Image(url=IMG_URL).save(tmp_path / "x.png")
+    down = gw.get(f"{CDN_URL}/down.png").mock(side_effect=httpx.ConnectError("refused"))
+    with pytest.raises(APIConnectionError):
+        Image(url=f"{CDN_URL}/down.png").read()
+    assert down.call_count == 1  # no client, no retry policy
+    final_url = "http://127.0.0.3:8789/final.gif"
+    gw.get(f"{CDN_URL}/redirect.png").respond(302, headers={"location": final_url})
+    _cdn(gw, GIF, url=final_url)
+    assert Image(url=f"{CDN_URL}/redirect.png").read() == GIF
+    assert _names(tmp_path) == []
+
+
+@pytest.mark.anyio
+async def test_hand_built_image_errors_async(gw: respx.MockRouter, tmp_path: Path) -> None:
+    gw.get(IMG_URL).respond(404)
+    with pytest.raises(NotFoundError):
+        await Image(url=IMG_URL).asave(tmp_path / "x.png")
+    gw.get(f"{CDN_URL}/down.png").mock(side_effect=httpx.ConnectError("refused"))
+    with pytest.raises(APIConnectionError):
+        await Image(url=f"{CDN_URL}/down.png").aread()
+    assert _names(tmp_path) == []
+
+
+# -- invalid data --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "encoded",
+    [
+        "a",
+        "abc",
+        "aGVsbG8",  # missing padding
+        "!!!!!",  # used to decode to b"" and be saved as an empty file
+        "aGVs!bG8=",  # a stray character used to be dropped silently
+        "aGVs\x00bG8=",
+    ],
+)
+def test_invalid_base64(gw: respx.MockRouter, client: Railwail, encoded: str) -> None:
+    image = sync_image(gw, client, b64_json=encoded)
+    with pytest.raises(ResponseValidationError, match="base64") as info:
+        image.read()
+    assert info.value.body == encoded
+
+
+def test_wrapped_base64_is_accepted() -> None:
+    # Some encoders wrap base64 at 76 columns; line breaks are not corruption.
+    encoded = base64.encodebytes(PNG * 10).decode("ascii")
+    assert "\n" in encoded
+    assert Image(b64_json=encoded).read() == PNG * 10
+    assert Image(url=f"data:image/png;base64,{encoded}").read() == PNG * 10
+
+
+@pytest.mark.anyio
+async def test_invalid_base64_async(gw: respx.MockRouter, aclient: AsyncRailwail) -> None:
+    image = await async_image(gw, aclient, b64_json="abc")
+    with pytest.raises(ResponseValidationError, match="base64"):
+        await image.aread()
+
+
+def test_data_url_not_base64() -> None:
+    with pytest.raises(ResponseValidationError, match="not base64") as info:
+        Image(url="data:image/png,%89PNG").read()
+    assert info.value.body == "data:image/png,%89PNG"
+
+
+def test_neither_url_nor_b64(gw: respx.MockRouter, client: Railwail, tmp_path: Path) -> None:
+    image = sync_image(gw, client, revised_prompt="nothing here")
+    with pytest.raises(ResponseValidationError, match="neither url nor b64_json") as info:
+        image.read()
+    assert info.value.body == {"url": None, "b64_json": None, "revised_prompt": "nothing here"}
+    with pytest.raises(ResponseValidationError):
+        image.save(tmp_path)
+    assert _names(tmp_path) == []
+    assert _downloads(gw) == []
+
+
+@pytest.mark.anyio
+async def test_neither_url_nor_b64_async(gw: respx.MockRouter, aclient: AsyncRailwail) -> None:
+    image = await async_image(gw, aclient, url="")
+    with pytest.raises(ResponseValidationError, match="neither url nor b64_json"):
+        await image.aread()
+    assert _downloads(gw) == []
