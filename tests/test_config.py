@@ -368,6 +368,17 @@ async def test_with_options_to_plain_http_remote_host_warns(kind: str) -> None:
 
 
 @both
+async def test_with_options_on_an_insecure_client_does_not_warn_again(kind: str) -> None:
+    with pytest.warns(InsecureBaseURLWarning):
+        client = make(kind, API_KEY, base_url="http://gateway.invalid/api/v1")
+    # filterwarnings=error: a second warning here would fail the test.
+    derived = client.with_options(max_retries=0, timeout=3.0)
+    assert derived.base_url == "http://gateway.invalid/api/v1"
+    with pytest.warns(InsecureBaseURLWarning):
+        derived.with_options(base_url="http://other.invalid/api/v1")
+
+
+@both
 @pytest.mark.parametrize(
     "base_url",
     [

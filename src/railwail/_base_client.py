@@ -102,7 +102,7 @@ def _caller_stacklevel() -> int:
     return level
 
 
-def normalize_base_url(base_url: object) -> str:
+def normalize_base_url(base_url: object, *, warn: bool = True) -> str:
     """An absolute http(s) URL without a trailing slash or a doubled ``/v1``."""
     if not isinstance(base_url, str | httpx.URL):
         raise TypeError(f"base_url must be a string; got {type(base_url).__name__}")
@@ -120,7 +120,7 @@ def normalize_base_url(base_url: object) -> str:
     path = url.path.rstrip("/")
     while path.endswith("/v1/v1"):
         path = path[: -len("/v1")]
-    if url.scheme == "http" and not is_loopback_host(url.host):
+    if warn and url.scheme == "http" and not is_loopback_host(url.host):
         warnings.warn(
             f"base_url {raw!r} uses plain http to a non-local host: the API key would be sent "
             "unencrypted. Use https://",
@@ -161,6 +161,8 @@ def resolve_config(
     max_retries: object,
     default_headers: object,
     max_download_bytes: object,
+    *,
+    warn_insecure: bool = True,
 ) -> ClientConfig:
     key, source = _check_api_key(api_key)
     if base_url is None:
@@ -168,7 +170,7 @@ def resolve_config(
     return ClientConfig(
         api_key=key,
         api_key_source=source,
-        base_url=normalize_base_url(base_url),
+        base_url=normalize_base_url(base_url, warn=warn_insecure),
         timeout=check_timeout(timeout) if given(timeout) else DEFAULT_TIMEOUT,
         max_retries=_check_max_retries(max_retries),
         default_headers=_check_headers(default_headers, "default_headers"),
@@ -264,6 +266,8 @@ class BaseClient(Generic[HttpT]):
             max_retries if given(max_retries) else old.max_retries,
             {**old.default_headers, **(default_headers or {})},
             max_download_bytes if given(max_download_bytes) else old.max_download_bytes,
+            # The caller was warned about an insecure base URL when it was set, not again here.
+            warn_insecure=base_url is not None,
         )
         if api_key is None:
             config = replace(config, api_key_source=old.api_key_source)
