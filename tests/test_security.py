@@ -342,3 +342,26 @@ async def test_unknown_log_values_stay_silent(
         pass
     assert fresh_logging.level == logging.NOTSET
     assert fresh_logging.handlers == handlers
+
+
+async def test_redact_is_case_insensitive_and_keeps_the_rest() -> None:
+    from railwail._logging import redact
+
+    redacted = redact(
+        {
+            "Authorization": f"Bearer {KEY}",
+            "PROXY-AUTHORIZATION": "Basic abc",
+            "X-Api-Key": KEY,
+            "Cookie": "session=1",
+            "User-Agent": "railwail-python/0",
+            "Idempotency-Key": "rw-1",
+        }
+    )
+    assert redacted == {
+        "Authorization": "<redacted>",
+        "PROXY-AUTHORIZATION": "<redacted>",
+        "X-Api-Key": "<redacted>",
+        "Cookie": "<redacted>",
+        "User-Agent": "railwail-python/0",
+        "Idempotency-Key": "rw-1",
+    }
