@@ -171,7 +171,7 @@ def test_atomic_write_overwrite_is_a_rename(
     src, dst = renames[0]
     assert Path(dst) == target
     assert Path(src).parent == target.parent  # same directory, so the rename is atomic
-    assert Path(src).name.startswith(".out.png.")
+    assert Path(src).name.startswith(".rw-")  # hidden, and short whatever the target name
     assert target.stat().st_ino != old_inode  # a new file took the name, not an in-place write
     assert [p.name for p in tmp_path.iterdir()] == ["out.png"]
 

@@ -936,3 +936,75 @@ async def test_neither_url_nor_b64_async(gw: respx.MockRouter, aclient: AsyncRai
     with pytest.raises(ResponseValidationError, match="neither url nor b64_json"):
         await image.aread()
     assert _downloads(gw) == []
+
+
+def test_cdn_download_gets_no_default_headers(gw: respx.MockRouter, client: Railwail) -> None:
+    with client.with_options(default_headers={"X-Team-Secret": "s3cret"}) as rw:
+        cdn = _cdn(gw, PNG)
+        own = _cdn(gw, PNG, url=OWN_ORIGIN_URL)
+        assert sync_image(gw, rw, url=IMG_URL).read() == PNG
+        assert sync_image(gw, rw, url=OWN_ORIGIN_URL).read() == PNG
+    cdn_headers = cdn.calls.last.request.headers
+    assert "x-team-secret" not in cdn_headers
+    assert "authorization" not in cdn_headers
+    assert cdn_headers["user-agent"].startswith("railwail-python/")
+    assert own.calls.last.request.headers["x-team-secret"] == "s3cret"
+
+
+def test_redirect_to_a_non_http_scheme_is_not_retried(
+    gw: respx.MockRouter, client: Railwail, sleeps: list[float]
+) -> None:
+    first = gw.get(IMG_URL).respond(302, headers={"location": "file:///etc/passwd"})
+    image = sync_image(gw, client, url=IMG_URL)
+    with pytest.raises(ResponseValidationError, match="redirected to 'file:"):
+        image.read()
+    assert first.call_count == 1
+    assert sleeps == []
+
+
+def test_redirect_loop_ends(gw: respx.MockRouter, client: Railwail) -> None:
+    loop = gw.get(IMG_URL).respond(302, headers={"location": IMG_URL})
+    image = sync_image(gw, client, url=IMG_URL)
+    with pytest.raises(ResponseValidationError, match="redirected more than 10 times"):
+        image.read()
+    assert loop.call_count == 10
+
+
+@pytest.mark.anyio
+async def test_async_redirect_checks(gw: respx.MockRouter, aclient: AsyncRailwail) -> None:
+    gw.get(IMG_URL).respond(302, headers={"location": "ftp://127.0.0.2/a.png"})
+    image = await async_image(gw, aclient, url=IMG_URL)
+    with pytest.raises(ResponseValidationError, match="not an http\\(s\\) URL"):
+        await image.aread()
+    gw.get(IMG_URL).respond(301, headers={"location": IMG_URL})
+    image = await async_image(gw, aclient, url=IMG_URL)
+    with pytest.raises(ResponseValidationError, match="redirected more than 10 times"):
+        await image.aread()
+
+
+def test_empty_b64_beside_a_url_downloads_the_url(gw: respx.MockRouter, client: Railwail) -> None:
+    cdn = _cdn(gw, PNG)
+    image = sync_image(gw, client, url=IMG_URL, b64_json="")
+    assert image.read() == PNG
+    assert cdn.call_count == 1
+
+
+def test_line_wrapped_base64_decodes(gw: respx.MockRouter, client: Railwail) -> None:
+    encoded = base64.encodebytes(PNG * 10).decode()  # wrapped at 76 characters
+    assert "\n" in encoded
+    assert sync_image(gw, client, b64_json=encoded).read() == PNG * 10
+
+
+def test_save_to_a_name_near_the_length_limit(
+    gw: respx.MockRouter, client: Railwail, tmp_path: Path
+) -> None:
+    name = "a" * 251 + ".png"  # 255 bytes: the usual limit for one file name
+    path = sync_image(gw, client, b64_json=base64.b64encode(PNG).decode()).save(tmp_path / name)
+    assert path.read_bytes() == PNG
+    assert _names(tmp_path) == [name]
+
+
+def test_size_of_the_wrong_type_is_a_type_error(gw: respx.MockRouter, client: Railwail) -> None:
+    with pytest.raises(TypeError, match="size must be a string such as '1024x1024'"):
+        client.image("flux-schnell", "a cat", size=1024)  # type: ignore[arg-type]
+    assert len(gw.calls) == 0

@@ -312,9 +312,13 @@ class BaseClient(Generic[HttpT]):
     def _build_request(self, spec: RequestSpec) -> httpx.Request:
         if spec.absolute_url:
             url = spec.path
-            headers = {"User-Agent": USER_AGENT, **self._config.default_headers}
+            # Another host (a CDN) gets no credentials and none of the caller's default
+            # headers, which may carry secrets of their own.
             if origin_of(httpx.URL(url)) == self._origin:
-                headers["Authorization"] = self._headers["Authorization"]
+                headers = self._headers.copy()
+            else:
+                headers = {"User-Agent": USER_AGENT}
+            headers["Accept"] = "*/*"
         else:
             url = self._config.base_url + spec.path
             headers = self._headers.copy()

@@ -12,7 +12,13 @@ import httpx
 
 from ._base_client import BaseClient, ModelT
 from ._constants import DEFAULT_CONNECTION_LIMITS, DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_MAX_RETRIES
-from ._download import aread_capped, read_capped
+from ._download import (
+    MAX_DOWNLOAD_REDIRECTS,
+    aread_capped,
+    read_capped,
+    redirect_request,
+    too_many_redirects,
+)
 from ._exceptions import RailwailError
 from ._requests import (
     RequestSpec,
@@ -380,13 +386,13 @@ class Railwail(BaseClient[httpx.Client]):
             raise RailwailError(f"This {type(self).__name__} is closed; create a new client")
         start = time.perf_counter()
         try:
-            response = http.send(request, stream=spec.stream, follow_redirects=spec.absolute_url)
+            response = http.send(request, stream=spec.stream)
         except httpx.HTTPError as exc:
             self._log(request, type(exc).__name__, attempt, time.perf_counter() - start)
             raise self._transport_error(exc, request) from exc
         self._log(request, response.status_code, attempt, time.perf_counter() - start)
         try:
-            if not response.is_success:
+            if not response.is_success and not (spec.absolute_url and response.is_redirect):
                 if spec.stream:
                     response.read()
                 raise self._status_error(response)
@@ -412,8 +418,16 @@ class Railwail(BaseClient[httpx.Client]):
         return ChatStream(response, lambda exc: self._transport_error(exc, response.request))
 
     def _download(self, url: str) -> bytes:
+        # Redirects are followed here, hop by hop, so that every hop is checked (http(s) only)
+        # and built like the first: credentials and default headers only for our own origin.
         limit = self._config.max_download_bytes
-        return self._request(download_request(url), lambda r: read_capped(r, limit))
+        spec = download_request(url)
+        for _ in range(MAX_DOWNLOAD_REDIRECTS):
+            result = self._request(spec, lambda r: read_capped(r, limit))
+            if isinstance(result, bytes):
+                return result
+            spec = redirect_request(url, result)
+        raise too_many_redirects(url)
 
 
 class AsyncRailwail(BaseClient[httpx.AsyncClient]):
@@ -696,15 +710,13 @@ class AsyncRailwail(BaseClient[httpx.AsyncClient]):
             raise RailwailError(f"This {type(self).__name__} is closed; create a new client")
         start = time.perf_counter()
         try:
-            response = await http.send(
-                request, stream=spec.stream, follow_redirects=spec.absolute_url
-            )
+            response = await http.send(request, stream=spec.stream)
         except httpx.HTTPError as exc:
             self._log(request, type(exc).__name__, attempt, time.perf_counter() - start)
             raise self._transport_error(exc, request) from exc
         self._log(request, response.status_code, attempt, time.perf_counter() - start)
         try:
-            if not response.is_success:
+            if not response.is_success and not (spec.absolute_url and response.is_redirect):
                 if spec.stream:
                     await response.aread()
                 raise self._status_error(response)
@@ -734,7 +746,13 @@ class AsyncRailwail(BaseClient[httpx.AsyncClient]):
 
     async def _download(self, url: str) -> bytes:
         limit = self._config.max_download_bytes
-        return await self._request(download_request(url), lambda r: aread_capped(r, limit))
+        spec = download_request(url)
+        for _ in range(MAX_DOWNLOAD_REDIRECTS):
+            result = await self._request(spec, lambda r: aread_capped(r, limit))
+            if isinstance(result, bytes):
+                return result
+            spec = redirect_request(url, result)
+        raise too_many_redirects(url)
 
 
 def _prompt(value: object) -> str:

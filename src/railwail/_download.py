@@ -6,6 +6,9 @@ import httpx
 
 from ._constants import DEFAULT_CONNECTION_LIMITS, DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_TIMEOUT
 from ._exceptions import ResponseValidationError
+from ._requests import RequestSpec, download_request
+
+MAX_DOWNLOAD_REDIRECTS = 10
 
 
 def _too_large(response: httpx.Response, limit: int) -> ResponseValidationError:
@@ -24,9 +27,32 @@ def _declared_length(response: httpx.Response) -> int | None:
         return None
 
 
-def read_capped(response: httpx.Response, limit: int) -> bytes:
-    """The body, refusing (and closing) as soon as it is known to be larger than ``limit``."""
+def _location(response: httpx.Response) -> str:
+    return str(response.url.join(response.headers.get("location", "")))
+
+
+def redirect_request(original: str, location: str) -> RequestSpec:
+    """The next hop of a download; a redirect away from http(s) is refused, not followed."""
     try:
+        return download_request(location)
+    except ValueError:
+        raise ResponseValidationError(
+            f"the image at {original!r} redirected to {location!r}, which is not an http(s) URL"
+        ) from None
+
+
+def too_many_redirects(url: str) -> ResponseValidationError:
+    return ResponseValidationError(
+        f"the image at {url!r} redirected more than {MAX_DOWNLOAD_REDIRECTS} times"
+    )
+
+
+def read_capped(response: httpx.Response, limit: int) -> bytes | str:
+    """The body, refusing (and closing) as soon as it is known to be larger than ``limit``;
+    for a redirect, the URL it points to."""
+    try:
+        if response.is_redirect:
+            return _location(response)
         declared = _declared_length(response)
         if declared is not None and declared > limit:
             raise _too_large(response, limit)
@@ -42,9 +68,11 @@ def read_capped(response: httpx.Response, limit: int) -> bytes:
         response.close()
 
 
-async def aread_capped(response: httpx.Response, limit: int) -> bytes:
+async def aread_capped(response: httpx.Response, limit: int) -> bytes | str:
     """Async twin of :func:`read_capped`."""
     try:
+        if response.is_redirect:
+            return _location(response)
         declared = _declared_length(response)
         if declared is not None and declared > limit:
             raise _too_large(response, limit)
@@ -61,8 +89,6 @@ async def aread_capped(response: httpx.Response, limit: int) -> bytes:
 
 
 def _standalone_request(url: str) -> httpx.Request:
-    from ._requests import download_request
-
     spec = download_request(url)
     return httpx.Request("GET", spec.path, extensions={"timeout": DEFAULT_TIMEOUT.as_dict()})
 
@@ -79,9 +105,10 @@ def standalone_fetch(url: str) -> bytes:
                 response.read()
                 response.close()
                 raise BaseClient._status_error(response)
-            return read_capped(response, DEFAULT_MAX_DOWNLOAD_BYTES)
+            data = read_capped(response, DEFAULT_MAX_DOWNLOAD_BYTES)
         except httpx.HTTPError as exc:
             raise BaseClient._transport_error(exc, request) from exc
+    return _followed(data, url)
 
 
 async def standalone_afetch(url: str) -> bytes:
@@ -96,6 +123,14 @@ async def standalone_afetch(url: str) -> bytes:
                 await response.aread()
                 await response.aclose()
                 raise BaseClient._status_error(response)
-            return await aread_capped(response, DEFAULT_MAX_DOWNLOAD_BYTES)
+            data = await aread_capped(response, DEFAULT_MAX_DOWNLOAD_BYTES)
         except httpx.HTTPError as exc:
             raise BaseClient._transport_error(exc, request) from exc
+    return _followed(data, url)
+
+
+def _followed(data: bytes | str, url: str) -> bytes:
+    # httpx followed the redirects itself here; a location left over means it gave up.
+    if isinstance(data, str):
+        raise too_many_redirects(url)
+    return data

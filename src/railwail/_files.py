@@ -43,7 +43,8 @@ def atomic_write(target: Path, data: bytes) -> Path:
     """Writes to a temporary file beside ``target``, then renames it over ``target``: readers
     see the old file or the whole new one, and a failure leaves nothing behind."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
+    # A short name: the target's own may already be near the file system's 255-byte limit.
+    tmp = target.with_name(f".rw-{secrets.token_hex(6)}.tmp")
     # 0o666 through os.open honours the umask, so the file ends up with the usual permissions.
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:

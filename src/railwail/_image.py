@@ -26,6 +26,16 @@ Fetch = Callable[[str], bytes]
 AsyncFetch = Callable[[str], Awaitable[bytes]]
 
 
+def _b64decode(encoded: str) -> bytes:
+    # strict_mode: the lenient default silently drops stray characters ("!!!!" -> b""). Line
+    # breaks are legal in base64 files, so they are removed before a second, strict try.
+    data = encoded.encode("ascii")
+    try:
+        return binascii.a2b_base64(data, strict_mode=True)
+    except binascii.Error:
+        return binascii.a2b_base64(b"".join(data.split()), strict_mode=True)
+
+
 class Image(APIObject):
     """A generated image.
 
@@ -50,7 +60,7 @@ class Image(APIObject):
     def _local_bytes(self) -> bytes | None:
         if self._data is not None:
             return self._data
-        encoded: str | None = self.b64_json
+        encoded: str | None = self.b64_json or None  # "" beside a url must not hide the url
         if encoded is None and self.url and self.url.startswith("data:"):
             header, _, encoded = self.url.partition(",")
             if ";base64" not in header:
@@ -60,8 +70,7 @@ class Image(APIObject):
         if encoded is None:
             return None
         try:
-            # validate=True: the default silently drops stray characters ("!!!!" -> b"").
-            self._data = base64.b64decode("".join(encoded.split()), validate=True)
+            self._data = _b64decode(encoded)
         except (binascii.Error, ValueError) as exc:
             raise ResponseValidationError(
                 f"image base64 could not be decoded ({exc})", body=encoded[:100]

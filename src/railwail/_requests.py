@@ -185,7 +185,9 @@ def image_request(
     if n is not None:
         body["n"] = _int(n, "n", 1, 4)
     if size is not None:
-        if not isinstance(size, str) or not _SIZE_RE.fullmatch(size):
+        if not isinstance(size, str):
+            raise TypeError(f"size must be a string such as '1024x1024'; got {size!r}")
+        if not _SIZE_RE.fullmatch(size):
             raise ValueError(
                 f"size must be 'WIDTHxHEIGHT' such as '1024x1024' (documented sizes: "
                 f"{', '.join(IMAGE_SIZES)}); got {size!r}"

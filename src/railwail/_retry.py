@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
 from ._constants import INITIAL_RETRY_DELAY, MAX_RETRY_AFTER, MAX_RETRY_DELAY, RETRYABLE_STATUSES
@@ -72,7 +73,8 @@ def is_retryable(exc: BaseException, max_retry_after: float = MAX_RETRY_AFTER) -
     """Connection errors and timeouts, and the retryable statuses unless the server asked for a
     wait longer than the cap (then the caller gets the error at once, with ``.retry_after``)."""
     if isinstance(exc, APIConnectionError):
-        return True
+        # A redirect to file:// or ftp:// fails the same way every time.
+        return not isinstance(exc.__cause__, httpx.UnsupportedProtocol)
     if isinstance(exc, APIError) and exc.status in RETRYABLE_STATUSES:
         return exc.retry_after is None or exc.retry_after <= max_retry_after
     return False
