@@ -365,3 +365,40 @@ async def test_redact_is_case_insensitive_and_keeps_the_rest() -> None:
         "User-Agent": "railwail-python/0",
         "Idempotency-Key": "rw-1",
     }
+
+
+async def test_a_key_echoed_by_the_gateway_is_masked(rw: Client, gw: respx.MockRouter) -> None:
+    gw.post(EMBED_URL).respond(
+        401, json={"error": {"message": f"Invalid API key {KEY}", "code": "invalid_api_key"}}
+    )
+    with pytest.raises(AuthenticationError) as info:
+        await embed(rw)
+    assert info.value.message == f"Invalid API key ****{KEY[-4:]}"
+    assert_no_key(full_text(info.value))
+    assert_no_key(repr(info.value.body))
+    gw.post(EMBED_URL).respond(502, text=f"<html>upstream said {KEY}</html>")
+    with pytest.raises(ServerError) as server:
+        await embed(rw)
+    assert_no_key(str(server.value.body))
+    assert str(server.value.body).endswith(f"****{KEY[-4:]}</html>")
+
+
+@pytest.mark.parametrize(
+    "url", ["http://user:pass@127.0.0.1:8787/api/v1", "https://token@127.0.0.1/api/v1"]
+)
+async def test_credentials_in_base_url_are_refused(url: str) -> None:
+    with pytest.raises(ValueError, match="must not contain credentials") as info:
+        Railwail(KEY, base_url=url)
+    assert "user:pass@" not in str(info.value)
+    assert "token@" not in str(info.value)
+
+
+async def test_bad_base_url_from_the_environment_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("RAILWAIL_BASE_URL", "railwail.com/api/v1")
+    with pytest.raises(ValueError, match="comes from RAILWAIL_BASE_URL"):
+        AsyncRailwail(KEY)
+    with pytest.raises(ValueError, match="base_url must be an absolute") as info:
+        Railwail(KEY, base_url="nope")
+    assert "RAILWAIL_BASE_URL" not in str(info.value)

@@ -3,6 +3,7 @@ building, error mapping, response parsing and logging."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
@@ -117,6 +118,11 @@ def normalize_base_url(base_url: object, *, warn: bool = True) -> str:
         )
     if url.query or url.fragment:
         raise ValueError(f"base_url must not carry a query or fragment; got {raw!r}")
+    if url.userinfo:
+        # It would show up in repr(), error messages and logs; the key goes in api_key=.
+        raise ValueError(
+            "base_url must not contain credentials (user:password@); pass the key as api_key="
+        )
     path = url.path.rstrip("/")
     while path.endswith("/v1/v1"):
         path = path[: -len("/v1")]
@@ -165,12 +171,19 @@ def resolve_config(
     warn_insecure: bool = True,
 ) -> ClientConfig:
     key, source = _check_api_key(api_key)
+    from_env = base_url is None and bool(os.environ.get(ENV_BASE_URL))
     if base_url is None:
         base_url = os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL
+    try:
+        url = normalize_base_url(base_url, warn=warn_insecure)
+    except ValueError as exc:
+        if from_env:
+            raise ValueError(f"{exc} (the value comes from {ENV_BASE_URL})") from None
+        raise
     return ClientConfig(
         api_key=key,
         api_key_source=source,
-        base_url=normalize_base_url(base_url, warn=warn_insecure),
+        base_url=url,
         timeout=check_timeout(timeout) if given(timeout) else DEFAULT_TIMEOUT,
         max_retries=_check_max_retries(max_retries),
         default_headers=_check_headers(default_headers, "default_headers"),
@@ -343,10 +356,10 @@ class BaseClient(Generic[HttpT]):
     # -- responses ---------------------------------------------------------------------------
 
     @staticmethod
-    def _status_error(response: httpx.Response) -> APIError:
+    def _status_error(response: httpx.Response, secret: str | None = None) -> APIError:
         status = response.status_code
         headers = response.headers
-        body = decode_body(response.content)
+        body = _scrub(decode_body(response.content), secret)
         message, etype, code = error_fields(body, status)
         if 300 <= status < 400:
             location = headers.get("location", "")
@@ -413,6 +426,19 @@ def attach_meta(obj: APIObject, headers: httpx.Headers) -> None:
     for item in getattr(obj, "data", None) or ():
         if isinstance(item, APIObject):
             item._request_id, item._rate_limit = request_id, rate_limit
+
+
+def _scrub(body: object, secret: str | None) -> object:
+    """The body with our own key masked, should a gateway or proxy echo it back."""
+    if not secret:
+        return body
+    if isinstance(body, str):
+        return body.replace(secret, mask_key(secret))
+    if isinstance(body, dict | list):
+        text = json.dumps(body)
+        if secret in text:
+            return json.loads(text.replace(secret, mask_key(secret)))
+    return body
 
 
 def _first_error(exc: Exception) -> str:

@@ -395,7 +395,7 @@ class Railwail(BaseClient[httpx.Client]):
             if not response.is_success and not (spec.absolute_url and response.is_redirect):
                 if spec.stream:
                     response.read()
-                raise self._status_error(response)
+                raise self._status_error(response, self._config.api_key)
             return parse(response)
         except httpx.HTTPError as exc:
             response.close()
@@ -719,7 +719,7 @@ class AsyncRailwail(BaseClient[httpx.AsyncClient]):
             if not response.is_success and not (spec.absolute_url and response.is_redirect):
                 if spec.stream:
                     await response.aread()
-                raise self._status_error(response)
+                raise self._status_error(response, self._config.api_key)
             return await parse(response)
         except httpx.HTTPError as exc:
             await response.aclose()

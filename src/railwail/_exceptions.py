@@ -206,7 +206,7 @@ class APIConnectionError(RailwailError):
         where = f" ({self.method} {self.url})" if self.url else ""
         return (
             f"{self.message}{where}. Check the network and base_url; "
-            "the request was retried as max_retries allows"
+            "such errors are retried as often as max_retries allows"
         )
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -226,7 +226,7 @@ class APITimeoutError(APIConnectionError):
         where = f" ({self.method} {self.url})" if self.url else ""
         return (
             f"{self.message}{where}. Pass a larger timeout= to the call or the client; "
-            "the request was retried as max_retries allows"
+            "timeouts are retried as often as max_retries allows"
         )
 
 
