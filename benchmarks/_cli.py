@@ -59,25 +59,23 @@ def run(config: Config) -> dict[str, Any]:
     """Run the selected sections, one at a time, and build the report dictionary."""
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     results: dict[str, Any] = {}
-    if "import" in config.sections:
-        log(config, "import: fresh processes ...")
-        results["import"] = run_imports(config)
-    needs_server = {"sync", "async", "payload", "memory"} & set(config.sections)
-    if needs_server:
-        with BenchServer() as server:
-            log(config, f"server: {server.url} (separate process)")
-            if "sync" in config.sections:
-                log(config, f"sync: N={config.n} per client and round ...")
-                results["sync"] = run_sync(config, server.api_base)
-            if "async" in config.sections:
-                log(config, f"async: N={config.n}, concurrency={config.concurrency} ...")
-                results["async"] = run_async(config, server.api_base)
-            if "payload" in config.sections:
-                log(config, f"payload: {config.payload_n} requests per client and round ...")
-                results["payload"] = run_payload(config, server.big_api_base)
-            if "memory" in config.sections:
-                log(config, f"memory: {config.memory_n} requests per child ...")
-                results["memory"] = run_memory(config, server.api_base, results.get("import"))
+    with BenchServer() as server:
+        log(config, f"server: {server.url} (separate process)")
+        if "import" in config.sections:
+            log(config, "import: fresh processes ...")
+            results["import"] = run_imports(config, server.api_base)
+        if "sync" in config.sections:
+            log(config, f"sync: N={config.n} per client and round ...")
+            results["sync"] = run_sync(config, server.api_base)
+        if "async" in config.sections:
+            log(config, f"async: N={config.n}, concurrency={config.concurrency} ...")
+            results["async"] = run_async(config, server.api_base)
+        if "payload" in config.sections:
+            log(config, f"payload: {config.payload_n} requests per client and round ...")
+            results["payload"] = run_payload(config, server.big_api_base)
+        if "memory" in config.sections:
+            log(config, f"memory: {config.memory_n} requests per child ...")
+            results["memory"] = run_memory(config, server.api_base, results.get("import"))
     ratio_values = _report.ratios(results)
     return {
         "timestamp": stamp,
@@ -96,6 +94,7 @@ def run(config: Config) -> dict[str, Any]:
         },
         "results": results,
         "ratios": ratio_values,
+        "per_round_ratios": _report.per_round_ratios(results),
         "targets": _report.targets(ratio_values),
     }
 

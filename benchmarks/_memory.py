@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._common import Config, error_text, log, median, rotated
-from ._imports import IMPORTS, import_child
+from ._imports import import_child
 from ._proc import HERE, run_json_child
 
 RSS_CHILD = HERE / "_rss_child.py"
@@ -30,7 +30,7 @@ def run_memory(
             [] if reused else rotated([n for n in PEAK_NAMES if n not in errors["peak"]], r)
         ):
             try:
-                peak[name].append(import_child(IMPORTS[name])[2])
+                peak[name].append(import_child(name, api_base).peak_import_mib)
             except Exception as exc:
                 errors["peak"][name] = error_text(exc)
         for name in rotated([n for n in GROWTH_NAMES if n not in errors["growth"]], r):

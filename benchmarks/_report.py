@@ -9,7 +9,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from ._common import ratio
+from ._common import median, ratio
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 PACKAGES = ("railwail", "httpx", "httpx2", "pydantic", "pydantic-core", "tenacity", "openai")
@@ -74,6 +74,9 @@ def ratios(results: dict[str, Any]) -> dict[str, float | None]:
         out[f"import_wall.railwail_vs_{base}"] = ratio(
             get_number(imp, "railwail", "wall_ms"), get_number(imp, base, "wall_ms")
         )
+        out[f"first_call.railwail_vs_{base}"] = ratio(
+            get_number(imp, "railwail", "first_call_ms"), get_number(imp, base, "first_call_ms")
+        )
     sync = results.get("sync", {})
     for endpoint in ("image", "chat"):
         for base in ("httpx", "openai"):
@@ -103,8 +106,80 @@ def ratios(results: dict[str, Any]) -> dict[str, float | None]:
 def _sections(results: dict[str, Any]) -> set[str]:
     names = set(results)
     if "import" in names:
-        names.add("import_wall")
+        names.update(("import_wall", "first_call"))
     return names
+
+
+# Figures whose rounds are paired (the contenders ran in the same round, interleaved), as
+# (ratio key, path to the railwail samples, path to the baseline samples).
+PAIRED: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+    (
+        "import.railwail_vs_floor",
+        ("import", "railwail", "samples", "in_process_ms"),
+        ("import", "floor", "samples", "in_process_ms"),
+    ),
+    (
+        "import.railwail_vs_openai",
+        ("import", "railwail", "samples", "in_process_ms"),
+        ("import", "openai", "samples", "in_process_ms"),
+    ),
+    *(
+        (
+            f"first_call.railwail_vs_{base}",
+            ("import", "railwail", "samples", "first_call_ms"),
+            ("import", base, "samples", "first_call_ms"),
+        )
+        for base in ("floor", "openai")
+    ),
+    *(
+        (
+            f"sync.{ep}.railwail_vs_{base}",
+            ("sync", ep, "railwail", "samples"),
+            ("sync", ep, base, "samples"),
+        )
+        for ep in ("image", "chat")
+        for base in ("httpx", "openai")
+    ),
+    *(
+        (
+            f"async.image.railwail_vs_{base}",
+            ("async", "image", "railwail", "samples"),
+            ("async", "image", base, "samples"),
+        )
+        for base in ("httpx", "openai")
+    ),
+    (
+        "payload.railwail_vs_httpx",
+        ("payload", "railwail", "samples"),
+        ("payload", "httpx", "samples"),
+    ),
+)
+
+
+def per_round_ratios(results: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """Spread of the ratio round by round (paired samples): median, min and max.
+
+    Background load moves both contenders of a round together, so these spreads are much
+    tighter than the spread of the raw figures; a wide spread means a noisy run.
+    """
+    out: dict[str, dict[str, float]] = {}
+    for key, mine, theirs in PAIRED:
+        a, b = _samples(results, mine), _samples(results, theirs)
+        if not a or len(a) != len(b):
+            continue
+        values = [x / y for x, y in zip(a, b, strict=True) if y]
+        if values:
+            out[key] = {"median": median(values), "min": min(values), "max": max(values)}
+    return out
+
+
+def _samples(results: dict[str, Any], path: tuple[str, ...]) -> list[float]:
+    node: Any = results
+    for key in path:
+        if not isinstance(node, dict) or key not in node:
+            return []
+        node = node[key]
+    return [float(v) for v in node] if isinstance(node, list) else []
 
 
 def targets(ratio_values: dict[str, float | None]) -> list[dict[str, Any]]:

@@ -39,6 +39,7 @@ def render(report: dict[str, Any]) -> str:
         "",
         f"- Machine: {mach['cpu']}, {mach['cores']} cores, {mach['platform']}",
         "- Versions: " + ", ".join(f"{k} {v}" for k, v in ver.items()),
+        "- Floor: `import httpx, pydantic, tenacity`, railwail's runtime dependencies",
         f"- Config: rounds={cfg['rounds']} (medians reported), N={cfg['n']}, "
         f"concurrency={cfg['concurrency']}, payload requests/round={cfg['payload_n']}, "
         f"memory requests={cfg['memory_n']} after {cfg['memory_warmup']} warm-up"
@@ -55,10 +56,17 @@ def render(report: dict[str, Any]) -> str:
 
     if "import" in res:
         imp = res["import"]
-        for key, label in (("in_process_ms", "in-process"), ("wall_ms", "process wall")):
-            prefix = "import" if key == "in_process_ms" else "import_wall"
+        for key, prefix, label in (
+            ("in_process_ms", "import", "Import, in-process (ms; baseline = floor)"),
+            ("wall_ms", "import_wall", "Import, process wall (ms; baseline = floor)"),
+            (
+                "first_call_ms",
+                "first_call",
+                "Cold start: import + client + first image(), in-process (ms; vs raw httpx)",
+            ),
+        ):
             row(
-                f"Import, {label} (ms; baseline = httpx+pydantic+tenacity)",
+                label,
                 [_cell(imp, n, key) for n in ("railwail", "floor", "openai")],
                 f"{prefix}.railwail_vs_floor",
                 f"{prefix}.railwail_vs_openai",
@@ -107,6 +115,17 @@ def render(report: dict[str, Any]) -> str:
             None,
             None,
         )
+        row(
+            f"RSS of that process after the {mem['warmup_requests']:,}-request warm-up (MiB)",
+            [_cell(mem, "rss_growth", n, "rss_before_mib") for n in ("railwail", "httpx")] + ["—"],
+            None,
+            None,
+        )
+    spread = report.get("per_round_ratios", {})
+    if spread:
+        lines += ["", "Ratio round by round (paired rounds; median [min-max]):"]
+        for key, value in spread.items():
+            lines.append(f"- {key}: {value['median']:.2f} [{value['min']:.2f}-{value['max']:.2f}]")
     if "async" in res:
         lines += ["", "Async connection pools:"]
         for name, entry in res["async"]["image"].items():

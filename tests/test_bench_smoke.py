@@ -71,6 +71,7 @@ def test_import_figures(report: dict[str, Any]) -> None:
         assert _positive(imp[name]["in_process_ms"])
         assert _positive(imp[name]["wall_ms"])
         assert imp[name]["wall_ms"] > imp[name]["in_process_ms"]
+        assert imp[name]["first_call_ms"] > imp[name]["in_process_ms"]
         assert _positive(imp[name]["peak_rss_mib"])
 
 
