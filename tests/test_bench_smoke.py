@@ -70,8 +70,8 @@ def test_import_figures(report: dict[str, Any]) -> None:
         assert "error" not in imp[name], imp[name]
         assert _positive(imp[name]["in_process_ms"])
         assert _positive(imp[name]["wall_ms"])
-        assert imp[name]["wall_ms"] > imp[name]["in_process_ms"]
-        assert imp[name]["first_call_ms"] > imp[name]["in_process_ms"]
+        assert _positive(imp[name]["first_call_ms"])
+        assert _positive(imp[name]["first_wall_ms"])
         assert _positive(imp[name]["peak_rss_mib"])
 
 
