@@ -683,11 +683,22 @@ def _state(exc: BaseException, attempt: int) -> RetryCallState:
 
 
 def test_policy_wait_prefers_the_server_hint() -> None:
+    # Tenacity runs the retries only (the first attempt runs before it), so its attempt n is
+    # the call's retry n, waited for with backoff(n): 0.5 s went before the first retry.
     policy = RetryPolicy(max_retries=2, random=lambda: 0.0)
     assert policy.wait(_state(api_error(503, retry_after=4.0), 1)) == 4.0
-    assert policy.wait(_state(api_error(503), 1)) == 0.5
-    assert policy.wait(_state(api_error(503), 3)) == 2.0
-    assert policy.wait(_state(APIConnectionError("x"), 2)) == 1.0
+    assert policy.wait(_state(api_error(503), 1)) == 1.0
+    assert policy.wait(_state(api_error(503), 3)) == 4.0
+    assert policy.wait(_state(APIConnectionError("x"), 2)) == 2.0
+
+
+def test_first_retry_delay() -> None:
+    policy = RetryPolicy(max_retries=2, random=lambda: 0.0)
+    assert policy.first_retry_delay(api_error(503)) == 0.5
+    assert policy.first_retry_delay(api_error(429, retry_after=3.0)) == 3.0
+    assert policy.first_retry_delay(api_error(429, retry_after=61.0)) is None  # over the cap
+    assert policy.first_retry_delay(api_error(400)) is None
+    assert RetryPolicy(max_retries=0).first_retry_delay(api_error(503)) is None
 
 
 def test_policy_sleeps_through_the_injected_functions() -> None:
@@ -695,6 +706,8 @@ def test_policy_sleeps_through_the_injected_functions() -> None:
     calls: list[int] = []
     policy = RetryPolicy(max_retries=3, sleep=slept.append, random=lambda: 0.0)
 
+    # policy.retrying() drives the retries that follow a failed first attempt: up to
+    # max_retries of them, waiting backoff(1), backoff(2), ... between them.
     def flaky() -> str:
         calls.append(1)
         if len(calls) < 3:
@@ -707,4 +720,4 @@ def test_policy_sleeps_through_the_injected_functions() -> None:
             value = result()
     assert value == "done"
     assert len(calls) == 3
-    assert slept == [0.5, 1.0]
+    assert slept == [1.0, 2.0]

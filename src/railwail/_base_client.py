@@ -40,12 +40,13 @@ from ._utils import NOT_GIVEN, NotGiven, given, is_loopback_host, mask_key, orig
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from ._models import APIObject
+    from ._models import APIResponse
 
 HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
-ModelT = TypeVar("ModelT", bound="APIObject")
+ModelT = TypeVar("ModelT", bound="APIResponse")
 
 USER_AGENT = f"railwail-python/{__version__}"
+STATIC_HEADERS = {"Accept": "application/json", "User-Agent": USER_AGENT}
 
 
 class InsecureBaseURLWarning(UserWarning):
@@ -194,9 +195,11 @@ def resolve_config(
 class SharedState(Generic[HttpT]):
     """What a client and the clients made from it by ``with_options`` share."""
 
-    def __init__(self, http: HttpT, owns_http: bool) -> None:
+    def __init__(self, http: HttpT, owns_http: bool, *, has_static_headers: bool) -> None:
         self.http: HttpT = http
         self.owns_http = owns_http
+        # A pool we made carries Accept and User-Agent itself, so requests need not repeat them.
+        self.has_static_headers = has_static_headers
         self.routes = RouteCache()
 
 
@@ -241,9 +244,9 @@ class BaseClient(Generic[HttpT]):
         http = _check_http_client(http_client, self._http_class)
         state: SharedState[HttpT]
         if http is None:
-            state = SharedState(self._new_http(), owns_http=True)
+            state = SharedState(self._new_http(), owns_http=True, has_static_headers=True)
         else:
-            state = SharedState(http, owns_http=False)
+            state = SharedState(http, owns_http=False, has_static_headers=False)
         self._setup(config, state, RetryPolicy(max_retries=config.max_retries))
 
     def _new_http(self) -> HttpT:
@@ -254,9 +257,9 @@ class BaseClient(Generic[HttpT]):
         self._state = state
         self._policy = policy
         self._origin = origin_of(httpx.URL(config.base_url))
+        static = {} if state.has_static_headers else STATIC_HEADERS
         self._headers = {
-            "Accept": "application/json",
-            "User-Agent": USER_AGENT,
+            **static,
             **config.default_headers,
             "Authorization": f"Bearer {config.api_key}",
         }
@@ -286,7 +289,9 @@ class BaseClient(Generic[HttpT]):
             config = replace(config, api_key_source=old.api_key_source)
         clone = object.__new__(type(self))
         # The pool is shared, never owned twice: closing a derived client leaves it open.
-        state: SharedState[HttpT] = SharedState(self._state.http, owns_http=False)
+        state: SharedState[HttpT] = SharedState(
+            self._state.http, owns_http=False, has_static_headers=self._state.has_static_headers
+        )
         state.routes = self._state.routes
         clone._setup(config, state, replace(self._policy, max_retries=config.max_retries))
         return clone
@@ -415,17 +420,15 @@ class BaseClient(Generic[HttpT]):
             )
 
 
-def attach_meta(obj: APIObject, headers: httpx.Headers) -> None:
-    from ._models import APIObject, RateLimit
+def attach_meta(obj: APIResponse, headers: httpx.Headers) -> None:
+    from ._models import APIResponse
 
-    request_id = headers.get("x-request-id") or headers.get("request-id")
-    rate_limit = RateLimit.from_headers(headers)
-    obj._request_id, obj._rate_limit = request_id, rate_limit
+    obj._headers = headers
     # Items of a list answer (images, models) are handed around on their own: they carry the
     # metadata of the response they came in too.
     for item in getattr(obj, "data", None) or ():
-        if isinstance(item, APIObject):
-            item._request_id, item._rate_limit = request_id, rate_limit
+        if isinstance(item, APIResponse):
+            item._headers = headers
 
 
 def _scrub(body: object, secret: str | None) -> object:

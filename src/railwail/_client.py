@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, overload
 
 import httpx
 
-from ._base_client import BaseClient, ModelT
+from ._base_client import STATIC_HEADERS, BaseClient, ModelT
 from ._constants import DEFAULT_CONNECTION_LIMITS, DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_MAX_RETRIES
 from ._download import (
     MAX_DOWNLOAD_REDIRECTS,
@@ -82,7 +82,7 @@ class Railwail(BaseClient[httpx.Client]):
         )
 
     def _new_http(self) -> httpx.Client:
-        return httpx.Client(limits=DEFAULT_CONNECTION_LIMITS, follow_redirects=False)
+        return httpx.Client(limits=DEFAULT_CONNECTION_LIMITS, headers=STATIC_HEADERS)
 
     @property
     def models(self) -> Models:
@@ -367,11 +367,17 @@ class Railwail(BaseClient[httpx.Client]):
 
     def _request(self, spec: RequestSpec, parse: Callable[[httpx.Response], T]) -> T:
         request = self._build_request(spec)
-        if self._policy.max_retries == 0:
+        policy = self._policy
+        try:
             return self._attempt(request, spec, parse, 1)
-        for attempt in self._policy.retrying():
+        except RailwailError as exc:
+            delay = policy.first_retry_delay(exc)
+            if delay is None:
+                raise
+        policy.sleep(delay)
+        for attempt in policy.retrying():
             with attempt:
-                return self._attempt(request, spec, parse, attempt.retry_state.attempt_number)
+                return self._attempt(request, spec, parse, attempt.retry_state.attempt_number + 1)
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
     def _attempt(
@@ -460,7 +466,7 @@ class AsyncRailwail(BaseClient[httpx.AsyncClient]):
         )
 
     def _new_http(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(limits=DEFAULT_CONNECTION_LIMITS, follow_redirects=False)
+        return httpx.AsyncClient(limits=DEFAULT_CONNECTION_LIMITS, headers=STATIC_HEADERS)
 
     @property
     def models(self) -> AsyncModels:
@@ -691,11 +697,19 @@ class AsyncRailwail(BaseClient[httpx.AsyncClient]):
         self, spec: RequestSpec, parse: Callable[[httpx.Response], Awaitable[T]]
     ) -> T:
         request = self._build_request(spec)
-        if self._policy.max_retries == 0:
+        policy = self._policy
+        try:
             return await self._attempt(request, spec, parse, 1)
-        async for attempt in self._policy.async_retrying():
+        except RailwailError as exc:
+            delay = policy.first_retry_delay(exc)
+            if delay is None:
+                raise
+        await policy.asleep(delay)
+        async for attempt in policy.async_retrying():
             with attempt:
-                return await self._attempt(request, spec, parse, attempt.retry_state.attempt_number)
+                return await self._attempt(
+                    request, spec, parse, attempt.retry_state.attempt_number + 1
+                )
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
     async def _attempt(

@@ -13,7 +13,9 @@ ENV_LOG = "RAILWAIL_LOG"
 # paid, finished generation into an error. Connecting must still fail fast.
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=300.0, write=60.0, pool=30.0)
 DEFAULT_MAX_RETRIES = 2
-DEFAULT_CONNECTION_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+# Keep-alive for as many connections as the pool allows: closing and reopening connections
+# under concurrency costs more than idle sockets do.
+DEFAULT_CONNECTION_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100)
 
 INITIAL_RETRY_DELAY = 0.5
 MAX_RETRY_DELAY = 8.0

@@ -8,6 +8,7 @@ import binascii
 import html
 import os
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,7 +16,7 @@ from pydantic import PrivateAttr
 
 from ._exceptions import RailwailError, ResponseValidationError
 from ._files import atomic_write, sniff, target_path
-from ._models import APIObject
+from ._models import APIResponse
 
 if TYPE_CHECKING:
     import PIL.Image
@@ -24,6 +25,13 @@ __all__ = ["Image", "ImageResponse"]
 
 Fetch = Callable[[str], bytes]
 AsyncFetch = Callable[[str], Awaitable[bytes]]
+
+
+@dataclass(slots=True)
+class _ImageIO:
+    data: bytes | None = None
+    fetch: Fetch | None = None
+    afetch: AsyncFetch | None = None
 
 
 def _b64decode(encoded: str) -> bytes:
@@ -36,7 +44,7 @@ def _b64decode(encoded: str) -> bytes:
         return binascii.a2b_base64(b"".join(data.split()), strict_mode=True)
 
 
-class Image(APIObject):
+class Image(APIResponse):
     """A generated image.
 
     ``read()`` returns its bytes whether the gateway sent a URL (downloaded once, through the
@@ -53,13 +61,20 @@ class Image(APIObject):
     b64_json: str | None = None
     revised_prompt: str | None = None
 
-    _data: bytes | None = PrivateAttr(default=None)
-    _fetch: Fetch | None = PrivateAttr(default=None)
-    _afetch: AsyncFetch | None = PrivateAttr(default=None)
+    # One private slot for the bytes cache and the client's download functions: pydantic
+    # initialises each private attribute of every image it builds.
+    _io: _ImageIO | None = PrivateAttr(default=None)
+
+    @property
+    def _state(self) -> _ImageIO:
+        if self._io is None:
+            self._io = _ImageIO()
+        return self._io
 
     def _local_bytes(self) -> bytes | None:
-        if self._data is not None:
-            return self._data
+        state = self._state
+        if state.data is not None:
+            return state.data
         encoded: str | None = self.b64_json or None  # "" beside a url must not hide the url
         if encoded is None and self.url and self.url.startswith("data:"):
             header, _, encoded = self.url.partition(",")
@@ -70,12 +85,12 @@ class Image(APIObject):
         if encoded is None:
             return None
         try:
-            self._data = _b64decode(encoded)
+            state.data = _b64decode(encoded)
         except (binascii.Error, ValueError) as exc:
             raise ResponseValidationError(
                 f"image base64 could not be decoded ({exc})", body=encoded[:100]
             ) from None
-        return self._data
+        return state.data
 
     def _remote_url(self) -> str:
         if not self.url:
@@ -96,8 +111,9 @@ class Image(APIObject):
         data = self._local_bytes()
         if data is None:
             url = self._remote_url()
-            if self._fetch is None:
-                if self._afetch is not None:
+            state = self._state
+            if state.fetch is None:
+                if state.afetch is not None:
                     raise RailwailError(
                         "this image came from AsyncRailwail: use `await image.aread()` "
                         "(or `await image.asave(path)`)"
@@ -106,8 +122,8 @@ class Image(APIObject):
 
                 data = standalone_fetch(url)
             else:
-                data = self._fetch(url)
-            self._data = data
+                data = state.fetch(url)
+            state.data = data
         return data
 
     async def aread(self) -> bytes:
@@ -115,8 +131,9 @@ class Image(APIObject):
         data = self._local_bytes()
         if data is None:
             url = self._remote_url()
-            if self._afetch is None:
-                if self._fetch is not None:
+            state = self._state
+            if state.afetch is None:
+                if state.fetch is not None:
                     raise RailwailError(
                         "this image came from Railwail (sync): use `image.read()` "
                         "(or `image.save(path)`)"
@@ -125,8 +142,8 @@ class Image(APIObject):
 
                 data = await standalone_afetch(url)
             else:
-                data = await self._afetch(url)
-            self._data = data
+                data = await state.afetch(url)
+            state.data = data
         return data
 
     def save(self, path: str | os.PathLike[str] = ".") -> Path:
@@ -199,7 +216,7 @@ class Image(APIObject):
         return f"Image({where}{extra})"
 
 
-class ImageResponse(APIObject):
+class ImageResponse(APIResponse):
     """The answer to an image generation: ``created`` and the list of images in ``data``."""
 
     created: int | None = None
@@ -207,8 +224,7 @@ class ImageResponse(APIObject):
 
     def bind(self, fetch: Fetch | None, afetch: AsyncFetch | None) -> ImageResponse:
         for image in self.data:
-            image._fetch = fetch
-            image._afetch = afetch
+            image._io = _ImageIO(fetch=fetch, afetch=afetch)
         return self
 
     def __repr__(self) -> str:

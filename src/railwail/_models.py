@@ -14,6 +14,7 @@ from ._retry import reset_datetime
 
 __all__ = [
     "APIObject",
+    "APIResponse",
     "ChatChoice",
     "ChatChunk",
     "ChatChunkChoice",
@@ -70,18 +71,28 @@ class APIObject(BaseModel):
 
     model_config = ConfigDict(extra="allow", defer_build=True, protected_namespaces=())
 
-    _request_id: str | None = PrivateAttr(default=None)
-    _rate_limit: RateLimit | None = PrivateAttr(default=None)
+
+class APIResponse(APIObject):
+    """A whole response (or an item handed around on its own, like an image or a model): it
+    also carries the request id and rate-limit state of the HTTP response it came in."""
+
+    # The headers of that response; request_id and rate_limit are read from them when asked
+    # for, so a call that never looks pays nothing for them. Nested parts (choices, usage)
+    # have no such attribute: pydantic initialises private attributes on every instance.
+    _headers: Mapping[str, str] | None = PrivateAttr(default=None)
 
     @property
     def request_id(self) -> str | None:
         """The gateway's request id for the response this object came from."""
-        return self._request_id
+        headers = self._headers
+        if headers is None:
+            return None
+        return headers.get("x-request-id") or headers.get("request-id")
 
     @property
     def rate_limit(self) -> RateLimit | None:
         """The rate-limit headers of the response this object came from, if any were sent."""
-        return self._rate_limit
+        return RateLimit.from_headers(self._headers) if self._headers is not None else None
 
 
 class ChatMessage(TypedDict, total=False):
@@ -116,7 +127,7 @@ class ChatChoice(APIObject):
     finish_reason: str | None = None
 
 
-class ChatResponse(APIObject):
+class ChatResponse(APIResponse):
     """An OpenAI-shaped ``chat.completion`` object."""
 
     id: str = ""
@@ -149,7 +160,7 @@ class ChatChunkChoice(APIObject):
     finish_reason: str | None = None
 
 
-class ChatChunk(APIObject):
+class ChatChunk(APIResponse):
     """One ``chat.completion.chunk`` of a streamed chat completion."""
 
     id: str = ""
@@ -182,7 +193,7 @@ class EmbeddingUsage(APIObject):
     total_tokens: int = 0
 
 
-class EmbeddingResponse(APIObject):
+class EmbeddingResponse(APIResponse):
     """An OpenAI-shaped embedding list."""
 
     object: str = "list"
@@ -205,7 +216,7 @@ class ModelPricing(APIObject):
     currency: str | None = None
 
 
-class Model(APIObject):
+class Model(APIResponse):
     """One model of the gateway's catalogue."""
 
     id: str
@@ -223,7 +234,7 @@ class Model(APIObject):
     metadata: dict[str, Any] = Field(default_factory=dict)
 
 
-class ModelPage(APIObject):
+class ModelPage(APIResponse):
     """One page of ``GET /models`` (private: ``models.list()`` iterates across pages)."""
 
     object: str = "list"

@@ -108,8 +108,10 @@ class RetryPolicy:
     _kwargs: dict[str, Any] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        # Tenacity runs the retries only: the first attempt runs before it (see the clients'
+        # _request), so that a call that succeeds pays nothing for the machinery.
         kwargs = {
-            "stop": stop_after_attempt(self.max_retries + 1),
+            "stop": stop_after_attempt(self.max_retries),
             "wait": self.wait,
             "retry": retry_if_exception(self.should_retry),
             "reraise": True,
@@ -125,18 +127,30 @@ class RetryPolicy:
         delay = min(self.initial_delay * 2.0**retries_taken, self.max_delay)
         return delay * (1.0 - 0.25 * self.random())
 
-    def wait(self, retry_state: RetryCallState) -> float:
-        exc = retry_state.outcome.exception() if retry_state.outcome else None
+    def delay_after(self, exc: BaseException | None, retries_taken: int) -> float:
+        """The wait before the next attempt: the server's hint, else jittered backoff."""
         if isinstance(exc, APIError) and exc.retry_after is not None:
             return exc.retry_after
-        return self.backoff(retry_state.attempt_number - 1)
+        return self.backoff(retries_taken)
+
+    def wait(self, retry_state: RetryCallState) -> float:
+        exc = retry_state.outcome.exception() if retry_state.outcome else None
+        # The first attempt ran before tenacity's loop: its attempt 1 is the call's retry 1.
+        return self.delay_after(exc, retry_state.attempt_number)
+
+    def first_retry_delay(self, exc: BaseException) -> float | None:
+        """After a failed first attempt: how long to wait before retrying, or ``None`` when
+        the error is not to be retried."""
+        if self.max_retries == 0 or not self.should_retry(exc):
+            return None
+        return self.delay_after(exc, 0)
 
     def retrying(self) -> Retrying:
-        """A tenacity ``Retrying`` for one call under this policy."""
+        """A tenacity ``Retrying`` for the retries of one call (after its first attempt)."""
         return Retrying(sleep=self.sleep, **self._kwargs)
 
     def async_retrying(self) -> AsyncRetrying:
-        """A tenacity ``AsyncRetrying`` for one call under this policy."""
+        """A tenacity ``AsyncRetrying`` for the retries of one call (after its first attempt)."""
         from tenacity import AsyncRetrying
 
         return AsyncRetrying(sleep=self.asleep, **self._kwargs)
