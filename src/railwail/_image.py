@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import html
@@ -158,6 +157,8 @@ class Image(APIResponse):
 
     async def asave(self, path: str | os.PathLike[str] = ".") -> Path:
         """Async twin of :meth:`save`; the file is written in a worker thread."""
+        import asyncio  # here, so that sync users never import it
+
         data = await self.aread()
         return await asyncio.to_thread(atomic_write, target_path(path, data), data)
 
