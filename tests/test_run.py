@@ -241,7 +241,9 @@ async def test_async_catalogue_lookup_once_for_many_tasks(
 
 
 @pytest.mark.anyio
-async def test_async_unsupported_and_not_found(gw: respx.MockRouter, aclient: AsyncRailwail) -> None:
+async def test_async_unsupported_and_not_found(
+    gw: respx.MockRouter, aclient: AsyncRailwail
+) -> None:
     gw.get("/models/whisper-large-v3").respond(200, json=_model("whisper-large-v3", "audio"))
     gw.get("/models/nope").respond(404, json={"error": {"message": "Model not found"}})
     with pytest.raises(UnsupportedModelError, match="is an audio model"):

@@ -213,9 +213,13 @@ def test_error_event_raises_the_matching_api_error(gw: respx.MockRouter, client:
     route = _mock_stream(gw, body)
     stream = client.chat("gpt-4o", MESSAGES, stream=True)
     got: list[str] = []
-    with pytest.raises(RateLimitError, match="Rate limited") as info:
+
+    def consume() -> None:
         for chunk in stream:
             got.append(chunk.text)
+
+    with pytest.raises(RateLimitError, match="Rate limited") as info:
+        consume()
     assert got == ["a"]
     assert info.value.request_id == "req_stream"
     assert route.call_count == 1  # nothing is retried once a chunk was delivered
@@ -316,7 +320,9 @@ async def test_async_break_closes_the_response(
 
 
 @pytest.mark.anyio
-async def test_async_with_block_and_final_text(gw: respx.MockRouter, aclient: AsyncRailwail) -> None:
+async def test_async_with_block_and_final_text(
+    gw: respx.MockRouter, aclient: AsyncRailwail
+) -> None:
     body = Pieces([BODY])
     _mock_stream(gw, body)
     async with await aclient.chat("gpt-4o", MESSAGES, stream=True) as stream:
