@@ -423,12 +423,14 @@ class BaseClient(Generic[HttpT]):
 def attach_meta(obj: APIResponse, headers: httpx.Headers) -> None:
     from ._models import APIResponse
 
-    obj._headers = headers
+    # Straight into pydantic's private storage: its __setattr__ costs more than the rest of
+    # this function, once per object of every response.
+    obj.__pydantic_private__["_headers"] = headers  # type: ignore[index]  # set by pydantic
     # Items of a list answer (images, models) are handed around on their own: they carry the
     # metadata of the response they came in too.
     for item in getattr(obj, "data", None) or ():
         if isinstance(item, APIResponse):
-            item._headers = headers
+            item.__pydantic_private__["_headers"] = headers  # type: ignore[index]  # as above
 
 
 def _scrub(body: object, secret: str | None) -> object:

@@ -225,7 +225,8 @@ class ImageResponse(APIResponse):
 
     def bind(self, fetch: Fetch | None, afetch: AsyncFetch | None) -> ImageResponse:
         for image in self.data:
-            image._io = _ImageIO(fetch=fetch, afetch=afetch)
+            # Straight into pydantic's private storage (see attach_meta): one write per image.
+            image.__pydantic_private__["_io"] = _ImageIO(None, fetch, afetch)  # type: ignore[index]
         return self
 
     def __repr__(self) -> str:
