@@ -7,12 +7,19 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import httpx
 
-from ._utils import NOT_GIVEN, given
+from ._utils import NOT_GIVEN, NotGiven, given
+
+if TYPE_CHECKING:
+    from ._models import ChatMessage
+
+# What callers may pass: chat messages (typed or plain dicts) and a timeout.
+Messages = Sequence["ChatMessage"] | Sequence[Mapping[str, Any]]
+Timeout = float | httpx.Timeout | NotGiven
 
 IMAGE_SIZES = ("256x256", "512x512", "1024x1024", "1024x1792", "1792x1024")
 IMAGE_QUALITIES = ("standard", "hd")

@@ -7,13 +7,15 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
 
+from . import _lazy
 from ._requests import CallOptions, call_options, get_model_request, list_models_params
 from ._requests import list_models_request as _page_request
 from ._utils import NOT_GIVEN, NotGiven
 
 if TYPE_CHECKING:
-    from ._client import AsyncRailwail, Railwail
-    from ._models import Model, ModelPage
+    from ._async_client import AsyncRailwail
+    from ._client import Railwail
+    from ._models import Model
 
 Category = Literal["text", "image", "embedding", "video", "audio"]
 
@@ -51,7 +53,7 @@ class Models:
         offset = 0
         while True:
             page = self._client._request(
-                _page_request(params, offset, options), self._client._parser(_page_model())
+                _page_request(params, offset, options), self._client._parser(_lazy.model_page())
             )
             yield from page.data
             if not page.has_more or not page.data:
@@ -68,7 +70,7 @@ class Models:
     ) -> Model:
         """One model by its slug (e.g. ``"flux-schnell"``); ``NotFoundError`` if unknown."""
         spec = get_model_request(slug, call_options(timeout, extra_headers, extra_query))
-        return self._client._request(spec, self._client._parser(_model()))
+        return self._client._request(spec, self._client._parser(_lazy.model()))
 
 
 class AsyncModels:
@@ -97,7 +99,7 @@ class AsyncModels:
         offset = 0
         while True:
             page = await self._client._request(
-                _page_request(params, offset, options), self._client._parser(_page_model())
+                _page_request(params, offset, options), self._client._parser(_lazy.model_page())
             )
             for model in page.data:
                 yield model
@@ -115,16 +117,4 @@ class AsyncModels:
     ) -> Model:
         """Async twin of :meth:`Models.get`."""
         spec = get_model_request(slug, call_options(timeout, extra_headers, extra_query))
-        return await self._client._request(spec, self._client._parser(_model()))
-
-
-def _page_model() -> type[ModelPage]:
-    from ._models import ModelPage
-
-    return ModelPage
-
-
-def _model() -> type[Model]:
-    from ._models import Model
-
-    return Model
+        return await self._client._request(spec, self._client._parser(_lazy.model()))

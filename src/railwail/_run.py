@@ -95,3 +95,11 @@ def chat_messages(value: object) -> Sequence[Mapping[str, Any]]:
         "run() input for a chat model must be a prompt string or a list of "
         "{'role': ..., 'content': ...} messages"
     )
+
+
+def image_prompt(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(
+            f"run() input for an image model must be a prompt string; got {type(value).__name__}"
+        )
+    return value
