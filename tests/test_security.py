@@ -402,3 +402,23 @@ async def test_bad_base_url_from_the_environment_names_the_variable(
     with pytest.raises(ValueError, match="base_url must be an absolute") as info:
         Railwail(KEY, base_url="nope")
     assert "RAILWAIL_BASE_URL" not in str(info.value)
+
+
+async def test_the_clients_own_pool_keeps_no_cookies(rw: Client, gw: respx.MockRouter) -> None:
+    route = gw.post(EMBED_URL).respond(
+        200, json=EMBED_OK, headers={"Set-Cookie": "session=abc; Path=/"}
+    )
+    await embed(rw)
+    await embed(rw)
+    assert "cookie" not in route.calls.last.request.headers
+    assert len(rw._state.http.cookies) == 0
+
+
+async def test_a_user_supplied_pool_keeps_its_cookie_behaviour(gw: respx.MockRouter) -> None:
+    route = gw.post(EMBED_URL).respond(
+        200, json=EMBED_OK, headers={"Set-Cookie": "session=abc; Path=/"}
+    )
+    with httpx.Client() as http, Railwail(KEY, base_url=BASE_URL, http_client=http) as client:
+        client.embed("text-embedding-3-small", "a")
+        client.embed("text-embedding-3-small", "a")
+    assert route.calls.last.request.headers["cookie"] == "session=abc"

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, overload
 import httpx
 
 from . import _lazy
-from ._base_client import STATIC_HEADERS, BaseClient, ModelT
+from ._base_client import STATIC_HEADERS, BaseClient, ModelT, without_cookies
 from ._constants import DEFAULT_CONNECTION_LIMITS, DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_MAX_RETRIES
 from ._download import MAX_DOWNLOAD_REDIRECTS, aread_capped, redirect_request, too_many_redirects
 from ._exceptions import RailwailError
@@ -69,7 +69,9 @@ class AsyncRailwail(BaseClient[httpx.AsyncClient]):
         )
 
     def _new_http(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(limits=DEFAULT_CONNECTION_LIMITS, headers=STATIC_HEADERS)
+        return without_cookies(
+            httpx.AsyncClient(limits=DEFAULT_CONNECTION_LIMITS, headers=STATIC_HEADERS)
+        )
 
     @property
     def models(self) -> AsyncModels:

@@ -3,6 +3,7 @@ building, error mapping, response parsing and logging."""
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
 import logging
 import os
@@ -47,6 +48,22 @@ ModelT = TypeVar("ModelT", bound="APIResponse")
 
 USER_AGENT = f"railwail-python/{__version__}"
 STATIC_HEADERS = {"Accept": "application/json", "User-Agent": USER_AGENT}
+
+
+class _NoCookieJar(http.cookiejar.CookieJar):
+    """Stores nothing: the gateway authenticates by key, so the pools this SDK creates keep no
+    cookie state between requests (or keys), and skip parsing Set-Cookie on every response."""
+
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        return None
+
+    def set_cookie(self, cookie: http.cookiejar.Cookie) -> None:
+        return None
+
+
+def without_cookies(client: HttpT) -> HttpT:
+    client.cookies.jar = _NoCookieJar()
+    return client
 
 
 class InsecureBaseURLWarning(UserWarning):

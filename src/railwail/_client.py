@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, overload
 import httpx
 
 from . import _lazy
-from ._base_client import STATIC_HEADERS, BaseClient, ModelT
+from ._base_client import STATIC_HEADERS, BaseClient, ModelT, without_cookies
 from ._constants import DEFAULT_CONNECTION_LIMITS, DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_MAX_RETRIES
 from ._download import MAX_DOWNLOAD_REDIRECTS, read_capped, redirect_request, too_many_redirects
 from ._exceptions import RailwailError
@@ -78,7 +78,9 @@ class Railwail(BaseClient[httpx.Client]):
         )
 
     def _new_http(self) -> httpx.Client:
-        return httpx.Client(limits=DEFAULT_CONNECTION_LIMITS, headers=STATIC_HEADERS)
+        return without_cookies(
+            httpx.Client(limits=DEFAULT_CONNECTION_LIMITS, headers=STATIC_HEADERS)
+        )
 
     @property
     def models(self) -> Models:
