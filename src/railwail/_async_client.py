@@ -12,7 +12,7 @@ import httpx
 
 from . import _lazy
 from ._base_client import STATIC_HEADERS, BaseClient, ModelT, without_cookies
-from ._constants import DEFAULT_CONNECTION_LIMITS, DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_MAX_RETRIES
+from ._constants import DEFAULT_CONNECTION_LIMITS
 from ._download import MAX_DOWNLOAD_REDIRECTS, aread_capped, redirect_request, too_many_redirects
 from ._exceptions import RailwailError
 from ._requests import (
@@ -46,27 +46,6 @@ class AsyncRailwail(BaseClient[httpx.AsyncClient]):
     """
 
     _http_class = httpx.AsyncClient
-
-    def __init__(
-        self,
-        api_key: str | None = None,
-        *,
-        base_url: str | None = None,
-        timeout: Timeout = NOT_GIVEN,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        default_headers: Mapping[str, str] | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES,
-    ) -> None:
-        super().__init__(
-            api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            http_client=http_client,
-            max_download_bytes=max_download_bytes,
-        )
 
     def _new_http(self) -> httpx.AsyncClient:
         return without_cookies(
