@@ -3,13 +3,13 @@ waits are recorded instead of slept."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import respx
 
 from railwail import AsyncRailwail, Railwail
+from railwail.testing import record_retry_waits
 
 # Loopback only: respx intercepts every request, and nothing here may ever leave the machine.
 BASE_URL = "http://127.0.0.1:8787/api/v1"
@@ -41,27 +41,15 @@ def sleeps() -> list[float]:
     return []
 
 
-def _no_sleep(client: Railwail | AsyncRailwail, sleeps: list[float]) -> None:
-    async def asleep(seconds: float) -> None:
-        sleeps.append(seconds)
-
-    client._policy = dataclasses.replace(client._policy, sleep=sleeps.append, asleep=asleep)
-
-
 @pytest.fixture
 def client(sleeps: list[float]) -> Iterator[Railwail]:
     with Railwail(API_KEY, base_url=BASE_URL) as rw:
-        _no_sleep(rw, sleeps)
+        record_retry_waits(rw, sleeps)
         yield rw
 
 
 @pytest.fixture
 async def aclient(sleeps: list[float]) -> AsyncIterator[AsyncRailwail]:
     async with AsyncRailwail(API_KEY, base_url=BASE_URL) as rw:
-        _no_sleep(rw, sleeps)
+        record_retry_waits(rw, sleeps)
         yield rw
-
-
-def no_sleep(client: Railwail | AsyncRailwail, sleeps: list[float]) -> None:
-    """Applies the recorded, non-sleeping waits to a client a test built itself."""
-    _no_sleep(client, sleeps)

@@ -3,7 +3,6 @@ every POST carries across its attempts, and the pure helpers in ``railwail._retr
 
 from __future__ import annotations
 
-import dataclasses
 import email.utils
 import inspect
 import json
@@ -28,6 +27,7 @@ from railwail import (
     ServerError,
 )
 from railwail._retry import RetryPolicy, is_retryable, reset_datetime, retry_after_from_headers
+from railwail.testing import record_retry_waits
 
 pytestmark = pytest.mark.anyio
 
@@ -44,26 +44,15 @@ async def resolve(value: Any) -> Any:
     return await value if inspect.isawaitable(value) else value
 
 
-def record_sleeps(client: Client, sleeps: list[float], **policy: Any) -> None:
-    """Like conftest's ``no_sleep``, plus any policy field (``random=...``) a test injects."""
-
-    async def asleep(seconds: float) -> None:
-        sleeps.append(seconds)
-
-    client._policy = dataclasses.replace(
-        client._policy, sleep=sleeps.append, asleep=asleep, **policy
-    )
-
-
 @pytest.fixture(params=["sync", "async"])
 async def rw(request: pytest.FixtureRequest, sleeps: list[float]) -> AsyncIterator[Client]:
     if request.param == "sync":
         with Railwail(API_KEY, base_url=BASE_URL) as client:
-            record_sleeps(client, sleeps)
+            record_retry_waits(client, sleeps)
             yield client
     else:
         async with AsyncRailwail(API_KEY, base_url=BASE_URL) as aclient:
-            record_sleeps(aclient, sleeps)
+            record_retry_waits(aclient, sleeps)
             yield aclient
 
 
@@ -312,7 +301,7 @@ async def test_retry_after_wins_over_rate_limit_reset(
 async def test_rate_limit_reset_is_ignored_on_503(
     rw: Client, gw: respx.MockRouter, sleeps: list[float]
 ) -> None:
-    record_sleeps(rw, sleeps, random=lambda: 0.0)
+    record_retry_waits(rw, sleeps, jitter=0.0)
     gw.post("/embeddings").mock(
         return_value=error(503, {"X-RateLimit-Reset": str(int(time.time()) + 40)})
     )
@@ -334,7 +323,7 @@ async def test_rate_limit_reset_is_ignored_on_503(
 async def test_malformed_hint_falls_back_to_backoff(
     rw: Client, gw: respx.MockRouter, sleeps: list[float], headers: dict[str, str]
 ) -> None:
-    record_sleeps(rw, sleeps, random=lambda: 0.0)
+    record_retry_waits(rw, sleeps, jitter=0.0)
     route = gw.post("/embeddings").mock(return_value=error(503, headers))
     with pytest.raises(ServerError):
         await embed(rw)
@@ -404,7 +393,7 @@ async def test_cap_applies_to_a_later_attempt(
 async def test_jittered_exponential_backoff(
     rw: Client, gw: respx.MockRouter, sleeps: list[float], rand: float, waits: list[float]
 ) -> None:
-    record_sleeps(rw, sleeps, random=lambda: rand)
+    record_retry_waits(rw, sleeps, jitter=rand)
     gw.post("/embeddings").mock(return_value=error(500))
     with pytest.raises(ServerError):
         await embed(rw)
@@ -413,7 +402,7 @@ async def test_jittered_exponential_backoff(
 
 async def test_backoff_ceiling(rw: Client, gw: respx.MockRouter, sleeps: list[float]) -> None:
     derived = rw.with_options(max_retries=7)
-    record_sleeps(derived, sleeps, random=lambda: 0.0)
+    record_retry_waits(derived, sleeps, jitter=0.0)
     route = gw.post("/embeddings").mock(return_value=error(502))
     with pytest.raises(ServerError):
         await embed(derived)
@@ -431,7 +420,7 @@ async def test_max_retries_zero_makes_one_attempt(
     route = gw.post("/embeddings").mock(return_value=error(503))
     cls = Railwail if kind == "sync" else AsyncRailwail
     client = cls(API_KEY, base_url=BASE_URL, max_retries=0)
-    record_sleeps(client, sleeps)
+    record_retry_waits(client, sleeps)
     try:
         with pytest.raises(ServerError):
             await embed(client)
@@ -721,3 +710,18 @@ def test_policy_sleeps_through_the_injected_functions() -> None:
     assert value == "done"
     assert len(calls) == 3
     assert slept == [1.0, 2.0]
+
+
+async def test_record_retry_waits_returns_its_own_list_and_checks_jitter(
+    gw: respx.MockRouter,
+) -> None:
+    gw.post(EMBED_URL).mock(
+        side_effect=[error(503), error(503), httpx.Response(200, json=EMBED_OK)]
+    )
+    with Railwail(API_KEY, base_url=BASE_URL) as client:
+        waits = record_retry_waits(client, jitter=0.0)
+        client.embed("text-embedding-3-small", "hello")
+        assert waits == [0.5, 1.0]
+        assert record_retry_waits(client.with_options(timeout=5)) == []
+        with pytest.raises(ValueError, match="jitter must be from 0 to 1"):
+            record_retry_waits(client, jitter=1.5)

@@ -3,7 +3,6 @@ sent to another origin. Logging is silent unless ``RAILWAIL_LOG`` asks for it.""
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 import logging
 import re
@@ -28,6 +27,7 @@ from railwail import (
     ResponseValidationError,
     ServerError,
 )
+from railwail.testing import record_retry_waits
 
 pytestmark = pytest.mark.anyio
 
@@ -51,24 +51,15 @@ async def resolve(value: Any) -> Any:
     return await value if inspect.isawaitable(value) else value
 
 
-def _no_sleep(client: Client) -> None:
-    async def asleep(seconds: float) -> None:
-        return None
-
-    client._policy = dataclasses.replace(
-        client._policy, sleep=lambda seconds: None, asleep=asleep, random=lambda: 0.0
-    )
-
-
 @pytest.fixture(params=["sync", "async"])
 async def rw(request: pytest.FixtureRequest) -> AsyncIterator[Client]:
     if request.param == "sync":
         with Railwail(KEY, base_url=BASE_URL) as client:
-            _no_sleep(client)
+            record_retry_waits(client, jitter=0.0)
             yield client
     else:
         async with AsyncRailwail(KEY, base_url=BASE_URL) as aclient:
-            _no_sleep(aclient)
+            record_retry_waits(aclient, jitter=0.0)
             yield aclient
 
 
@@ -235,7 +226,7 @@ async def test_debug_log_shows_each_attempt_and_redacts(
     monkeypatch.setenv("RAILWAIL_LOG", "debug")
     cls = Railwail if kind == "sync" else AsyncRailwail
     client = cls(KEY, base_url=BASE_URL, default_headers={"X-Api-Key": KEY + "-copy"})
-    _no_sleep(client)
+    record_retry_waits(client, jitter=0.0)
     # RAILWAIL_LOG=debug is what turned the logger on, not the test harness.
     assert fresh_logging.level == logging.DEBUG
     assert any(isinstance(h, logging.StreamHandler) for h in fresh_logging.handlers)
@@ -309,7 +300,7 @@ async def test_logging_is_silent_by_default(
         side_effect=[httpx.Response(503), httpx.Response(401), httpx.Response(200, json=EMBED_OK)]
     )
     with Railwail(KEY, base_url=BASE_URL) as client:
-        _no_sleep(client)
+        record_retry_waits(client, jitter=0.0)
         with pytest.raises(AuthenticationError):
             client.embed("text-embedding-3-small", "hello")
     assert fresh_logging.level == logging.NOTSET

@@ -5,7 +5,6 @@ error, and each test ends with a garbage collection so that a leak surfaces in t
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import gc
 import io
 from collections.abc import AsyncIterator, Iterator
@@ -25,7 +24,7 @@ from railwail import (
     RateLimitError,
     ServerError,
 )
-from railwail.testing import FakeGateway
+from railwail.testing import FakeGateway, record_retry_waits
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -42,13 +41,6 @@ def gw() -> Iterator[FakeGateway]:
         yield gateway
 
 
-def _record_waits(client: Railwail | AsyncRailwail, waits: list[float]) -> None:
-    async def asleep(seconds: float) -> None:
-        waits.append(seconds)
-
-    client._policy = dataclasses.replace(client._policy, sleep=waits.append, asleep=asleep)
-
-
 @pytest.fixture
 def waits() -> list[float]:
     return []
@@ -57,14 +49,14 @@ def waits() -> list[float]:
 @pytest.fixture
 def rw(gw: FakeGateway, waits: list[float]) -> Iterator[Railwail]:
     with Railwail(gw.api_key, base_url=gw.url) as client:
-        _record_waits(client, waits)
+        record_retry_waits(client, waits)
         yield client
 
 
 @pytest.fixture
 async def arw(gw: FakeGateway, waits: list[float]) -> AsyncIterator[AsyncRailwail]:
     async with AsyncRailwail(gw.api_key, base_url=gw.url) as client:
-        _record_waits(client, waits)
+        record_retry_waits(client, waits)
         yield client
 
 
@@ -164,7 +156,7 @@ def test_credits_run_out(tmp_path: Path) -> None:
 
 def test_rate_limit_429_with_reset(waits: list[float]) -> None:
     with FakeGateway(rate_limit=2) as gw, Railwail(gw.api_key, base_url=gw.url) as rw:
-        _record_waits(rw, waits)
+        record_retry_waits(rw, waits)
         rw.chat("gpt-4o", [{"role": "user", "content": "1"}])
         rw.chat("gpt-4o", [{"role": "user", "content": "2"}])
         with pytest.raises(RateLimitError) as info:
@@ -212,7 +204,7 @@ def test_html_502_then_success(rw: Railwail, gw: FakeGateway, waits: list[float]
 def test_read_timeout_raises_api_timeout_error(gw: FakeGateway, waits: list[float]) -> None:
     gw.delay(5, times=2)
     with Railwail(gw.api_key, base_url=gw.url, timeout=0.3, max_retries=1) as rw:
-        _record_waits(rw, waits)
+        record_retry_waits(rw, waits)
         with pytest.raises(APITimeoutError, match="timed out"):
             rw.image("flux-schnell", "slow fox")
     assert len(gw.requests_to("/images/generations")) == 2
@@ -238,7 +230,7 @@ def test_dropped_connection_is_retried_then_raised(rw: Railwail, gw: FakeGateway
 
 def test_drop_mid_body_is_retried_without_charging_twice(waits: list[float]) -> None:
     with FakeGateway(credits=100) as gw, Railwail(gw.api_key, base_url=gw.url) as rw:
-        _record_waits(rw, waits)
+        record_retry_waits(rw, waits)
         gw.drop(when="mid_body", path="/images/generations")
         res = rw.image("flux-schnell", "a fox", n=2)
         assert len(res.data) == 2

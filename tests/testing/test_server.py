@@ -55,7 +55,7 @@ def test_package_exports_load_lazily() -> None:
     assert "FakeGateway" not in vars(fresh)
     assert fresh.FakeGateway is FakeGateway
     assert "FakeGateway" in vars(fresh)  # cached after the first lookup
-    assert fresh.__all__ == ["CATALOGUE", "FakeGateway", "RecordedRequest"]
+    assert fresh.__all__ == ["CATALOGUE", "FakeGateway", "RecordedRequest", "record_retry_waits"]
     assert {"CATALOGUE", "RecordedRequest"} <= set(dir(fresh))
 
 

@@ -21,10 +21,16 @@ if TYPE_CHECKING:
     from ._catalogue import CATALOGUE
     from ._gateway import FakeGateway
     from ._records import RecordedRequest
+    from ._waits import record_retry_waits
 
-__all__ = ["CATALOGUE", "FakeGateway", "RecordedRequest"]
+__all__ = ["CATALOGUE", "FakeGateway", "RecordedRequest", "record_retry_waits"]
 
-_HOMES = {"CATALOGUE": "._catalogue", "FakeGateway": "._gateway", "RecordedRequest": "._records"}
+_HOMES = {
+    "CATALOGUE": "._catalogue",
+    "FakeGateway": "._gateway",
+    "RecordedRequest": "._records",
+    "record_retry_waits": "._waits",
+}
 
 
 def __getattr__(name: str) -> Any:
