@@ -240,7 +240,7 @@ class BaseClient(Generic[HttpT]):
     _config: ClientConfig
     _state: SharedState[HttpT]
     _policy: RetryPolicy
-    _origin: tuple[str, str, int | None]
+    _origin: tuple[str, str, int | None] | None  # None: no origin gets our credentials
     _headers: dict[str, str]
 
     def __init__(

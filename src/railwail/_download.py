@@ -1,12 +1,21 @@
-"""Reading image downloads with a size cap, and downloads for images made without a client."""
+"""Reading image downloads with a size cap and checked redirects, and downloads for images
+made without a client."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypeVar
+
 import httpx
 
-from ._constants import DEFAULT_CONNECTION_LIMITS, DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_TIMEOUT
+from ._constants import DEFAULT_BASE_URL
 from ._exceptions import ResponseValidationError
 from ._requests import RequestSpec, download_request
+
+if TYPE_CHECKING:
+    from ._async_client import AsyncRailwail
+    from ._client import Railwail
+
+ClientT = TypeVar("ClientT", "Railwail", "AsyncRailwail")
 
 MAX_DOWNLOAD_REDIRECTS = 10
 
@@ -88,49 +97,27 @@ async def aread_capped(response: httpx.Response, limit: int) -> bytes | str:
         await response.aclose()
 
 
-def _standalone_request(url: str) -> httpx.Request:
-    spec = download_request(url)
-    return httpx.Request("GET", spec.path, extensions={"timeout": DEFAULT_TIMEOUT.as_dict()})
+def _anonymous(cls: type[ClientT]) -> ClientT:
+    # A client with no origin of its own: the placeholder key, like default headers, goes only
+    # to a client's own origin, so it is never sent anywhere.
+    # No retries: without a client of the caller's there is no max_retries they chose.
+    client = cls("rw-anonymous-download", base_url=DEFAULT_BASE_URL, max_retries=0)
+    client._origin = None
+    return client
 
 
 def standalone_fetch(url: str) -> bytes:
-    """Downloads an image built by hand (no client made it): no key is sent, no retries."""
-    from ._base_client import BaseClient
+    """Downloads an image built by hand (no client made it) as a client would (size cap,
+    redirects checked hop by hop, errors mapped), sending no key and not retrying."""
+    from ._client import Railwail
 
-    request = _standalone_request(url)
-    with httpx.Client(limits=DEFAULT_CONNECTION_LIMITS) as http:
-        try:
-            response = http.send(request, stream=True, follow_redirects=True)
-            if not response.is_success:
-                response.read()
-                response.close()
-                raise BaseClient._status_error(response)
-            data = read_capped(response, DEFAULT_MAX_DOWNLOAD_BYTES)
-        except httpx.HTTPError as exc:
-            raise BaseClient._transport_error(exc, request) from exc
-    return _followed(data, url)
+    with _anonymous(Railwail) as client:
+        return client._download(url)
 
 
 async def standalone_afetch(url: str) -> bytes:
     """Async twin of :func:`standalone_fetch`."""
-    from ._base_client import BaseClient
+    from ._async_client import AsyncRailwail
 
-    request = _standalone_request(url)
-    async with httpx.AsyncClient(limits=DEFAULT_CONNECTION_LIMITS) as http:
-        try:
-            response = await http.send(request, stream=True, follow_redirects=True)
-            if not response.is_success:
-                await response.aread()
-                await response.aclose()
-                raise BaseClient._status_error(response)
-            data = await aread_capped(response, DEFAULT_MAX_DOWNLOAD_BYTES)
-        except httpx.HTTPError as exc:
-            raise BaseClient._transport_error(exc, request) from exc
-    return _followed(data, url)
-
-
-def _followed(data: bytes | str, url: str) -> bytes:
-    # httpx followed the redirects itself here; a location left over means it gave up.
-    if isinstance(data, str):
-        raise too_many_redirects(url)
-    return data
+    async with _anonymous(AsyncRailwail) as client:
+        return await client._download(url)
