@@ -169,6 +169,16 @@ class _StreamCore:
         """The text of the first choice received so far (all of it once the stream is done)."""
         return "".join(self._parts)
 
+    def _chunks(self, events: list[ServerSentEvent]) -> Iterator[ChatChunk]:
+        """The chunks the events carry, one at a time (an error event after a chunk raises only
+        once that chunk was delivered), up to ``[DONE]``."""
+        for event in events:
+            chunk = self._chunk(event)
+            if self._finished:
+                return
+            if chunk is not None:
+                yield chunk
+
     def _chunk(self, event: ServerSentEvent) -> ChatChunk | None:
         """The chunk an event carries; ``None`` to skip it. Raises on ``[DONE]``-less junk."""
         data = event.data
@@ -216,16 +226,10 @@ class ChatStream(_StreamCore):
         decoder = SSEDecoder()
         try:
             for raw in self.response.iter_bytes():
-                for event in decoder.feed(raw):
-                    chunk = self._chunk(event)
-                    if chunk is not None:
-                        yield chunk
-                    elif self._finished:
-                        return
-            for event in decoder.flush():
-                chunk = self._chunk(event)
-                if chunk is not None:
-                    yield chunk
+                yield from self._chunks(decoder.feed(raw))
+                if self._finished:
+                    return
+            yield from self._chunks(decoder.flush())
             self._finished = True
         except httpx.HTTPError as exc:
             raise self._to_error(exc) from exc
@@ -269,16 +273,12 @@ class AsyncChatStream(_StreamCore):
         decoder = SSEDecoder()
         try:
             async for raw in self.response.aiter_bytes():
-                for event in decoder.feed(raw):
-                    chunk = self._chunk(event)
-                    if chunk is not None:
-                        yield chunk
-                    elif self._finished:
-                        return
-            for event in decoder.flush():
-                chunk = self._chunk(event)
-                if chunk is not None:
+                for chunk in self._chunks(decoder.feed(raw)):
                     yield chunk
+                if self._finished:
+                    return
+            for chunk in self._chunks(decoder.flush()):
+                yield chunk
             self._finished = True
         except httpx.HTTPError as exc:
             raise self._to_error(exc) from exc
