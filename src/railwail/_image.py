@@ -28,9 +28,35 @@ AsyncFetch = Callable[[str], Awaitable[bytes]]
 
 @dataclass(slots=True)
 class _ImageIO:
+    """The bytes once known, and how to download them: through the client that made the
+    image, or (for an image built by hand) through an anonymous one."""
+
     data: bytes | None = None
     fetch: Fetch | None = None
     afetch: AsyncFetch | None = None
+
+    def sync_fetch(self) -> Fetch:
+        if self.fetch is not None:
+            return self.fetch
+        if self.afetch is not None:
+            raise RailwailError(
+                "this image came from AsyncRailwail: use `await image.aread()` "
+                "(or `await image.asave(path)`)"
+            )
+        from ._download import standalone_fetch
+
+        return standalone_fetch
+
+    def async_fetch(self) -> AsyncFetch:
+        if self.afetch is not None:
+            return self.afetch
+        if self.fetch is not None:
+            raise RailwailError(
+                "this image came from Railwail (sync): use `image.read()` (or `image.save(path)`)"
+            )
+        from ._download import standalone_afetch
+
+        return standalone_afetch
 
 
 def _b64decode(encoded: str) -> bytes:
@@ -110,19 +136,7 @@ class Image(APIResponse):
         data = self._local_bytes()
         if data is None:
             url = self._remote_url()
-            state = self._state
-            if state.fetch is None:
-                if state.afetch is not None:
-                    raise RailwailError(
-                        "this image came from AsyncRailwail: use `await image.aread()` "
-                        "(or `await image.asave(path)`)"
-                    )
-                from ._download import standalone_fetch
-
-                data = standalone_fetch(url)
-            else:
-                data = state.fetch(url)
-            state.data = data
+            data = self._state.data = self._state.sync_fetch()(url)
         return data
 
     async def aread(self) -> bytes:
@@ -130,19 +144,7 @@ class Image(APIResponse):
         data = self._local_bytes()
         if data is None:
             url = self._remote_url()
-            state = self._state
-            if state.afetch is None:
-                if state.fetch is not None:
-                    raise RailwailError(
-                        "this image came from Railwail (sync): use `image.read()` "
-                        "(or `image.save(path)`)"
-                    )
-                from ._download import standalone_afetch
-
-                data = await standalone_afetch(url)
-            else:
-                data = await state.afetch(url)
-            state.data = data
+            data = self._state.data = await self._state.async_fetch()(url)
         return data
 
     def save(self, path: str | os.PathLike[str] = ".") -> Path:
