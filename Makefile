@@ -1,14 +1,16 @@
-# Everything installs into .venv; a fresh machine needs only Python 3.11+.
+# Everything installs into .venv (nox and uv for the matrix too); a fresh machine needs only
+# Python 3.11, 3.12 or 3.13. test-all also uses whichever of the others it finds.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help install test lint typecheck unit demo bench format clean
+.PHONY: help install test test-all lint typecheck unit demo bench format clean
 
 help:
 	@echo "make demo   - set up .venv and run examples/quickstart.py (local emulator without a key)"
 	@echo "make test   - set up .venv and run lint, types and the whole test suite with coverage"
+	@echo "make test-all - the suite on every supported Python, lowest and newest dependencies (nox)"
 	@echo "make bench  - run the benchmarks (not part of make test)"
 
 $(BIN)/python:
@@ -22,8 +24,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests examples benchmarks
-	$(BIN)/ruff format --check src tests examples benchmarks
+	$(BIN)/ruff check src tests examples benchmarks noxfile.py
+	$(BIN)/ruff format --check src tests examples benchmarks noxfile.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -36,9 +38,15 @@ unit: $(STAMP)
 
 test: lint typecheck unit
 
+# The matrix in noxfile.py: pytest on each supported Python with the newest dependencies, on the
+# lowest Python with the lowest ones, and mypy under each Python. A Python this machine lacks is
+# skipped by name. NOXFLAGS picks sessions: make test-all NOXFLAGS="-s lowest".
+test-all: $(STAMP)
+	$(BIN)/nox $(NOXFLAGS)
+
 format: $(STAMP)
-	$(BIN)/ruff check --fix src tests examples benchmarks
-	$(BIN)/ruff format src tests examples benchmarks
+	$(BIN)/ruff check --fix src tests examples benchmarks noxfile.py
+	$(BIN)/ruff format src tests examples benchmarks noxfile.py
 
 demo: $(STAMP)
 	$(BIN)/python examples/quickstart.py
@@ -47,4 +55,4 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov dist
+	rm -rf $(VENV) .nox .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov dist
