@@ -6,5 +6,5 @@ import sys
 
 from ._cli import main
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # pragma: no cover - run as a process by tests/cli
     sys.exit(main())

@@ -31,7 +31,9 @@ def config_dir() -> str:
     if override:
         return os.path.abspath(os.path.expanduser(override))
     if sys.platform == "win32":
-        base = os.environ.get("APPDATA") or os.path.expanduser("~\\AppData\\Roaming")
+        base = os.environ.get("APPDATA") or os.path.join(
+            os.path.expanduser("~"), "AppData", "Roaming"
+        )
     elif sys.platform == "darwin":
         base = os.path.expanduser("~/Library/Application Support")
     else:

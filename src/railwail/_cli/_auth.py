@@ -133,9 +133,8 @@ def status(args: argparse.Namespace, ctx: Context) -> int:
         ctx.note(f"Warning: {path} can be read by others (mode {loose:04o}); run: chmod 600 {path}")
     if key is None or not key.strip():
         problem = f"the key from {source} is empty" if key is not None else "no key is configured"
-        ctx.note(
-            f"railwail: {problem}: run `railwail auth login`, set {ENV_API_KEY} or pass --api-key"
-        )
+        fix = f"run `railwail auth login`, set {ENV_API_KEY} or pass --api-key"
+        ctx.note(f"railwail: error: {problem}: {fix}")
         return EXIT_AUTH
     return 0
 

@@ -120,11 +120,8 @@ def _main(argv: Sequence[str] | None) -> int:
     except KeyboardInterrupt:
         raise
     except BrokenPipeError:
-        # The reader went away (`railwail models | head -1`): stop quietly, and keep Python
-        # from complaining again when it flushes stdout at exit.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
+        # The reader went away (`railwail models | head -1`): stop quietly.
+        _silence_stdout()
         return EXIT_ERROR
     except Exception as exc:
         if ctx.verbose:
@@ -136,6 +133,18 @@ def _main(argv: Sequence[str] | None) -> int:
     finally:
         if undo_logging is not None:
             undo_logging()
+
+
+def _silence_stdout() -> None:
+    """Points stdout at /dev/null, so that Python's flush at exit does not complain again
+    about the closed pipe."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 def _debug_logging(ctx: Context) -> Callable[[], None]:
