@@ -37,7 +37,7 @@ PAIRS = {
     "cli.image_vs_sdk": ("cli_image", "sdk_image"),
 }
 NAMES = tuple(dict.fromkeys(name for pair in PAIRS.values() for name in pair))
-REPEATS = 5  # runs of each contender per round; a round's figure is their median
+REPEATS = 7  # runs of each contender per round; a round's figure is their median
 
 # (label, ratio key, comparison, threshold), in the shape of _report.TARGETS
 TARGETS: tuple[tuple[str, str, str, float], ...] = (
@@ -139,22 +139,24 @@ def run_startup(config: Config) -> dict[str, Any]:
     errors: dict[str, str] = {}
     with Emulator() as emulator, tempfile.TemporaryDirectory(prefix="rw-bench-cli-") as tmp:
         out, n = Path(tmp), 0
-        # A warm-up round (.pyc files, page cache), then the measured rounds.
+        # A warm-up round (.pyc files, page cache), then the measured rounds. The contenders
+        # take turns run by run, so a burst of load on the machine hits them alike.
         for r in range(-1, config.rounds):
-            for name in rotated([x for x in NAMES if x not in errors], max(r, 0)):
-                walls = []
-                for _ in range(repeats):
+            walls: dict[str, list[float]] = {name: [] for name in NAMES}
+            for repeat in range(repeats):
+                for name in rotated([x for x in NAMES if x not in errors], r + 1 + repeat):
                     n += 1
                     try:
                         wall, stdout = timed(argv_for(name, cmd, emulator, out, n))
                         _check(name, stdout)
                     except Exception as exc:
                         errors[name] = error_text(exc)
-                        break
-                    walls.append(wall)
-                if r >= 0 and walls:
-                    samples[name].append(median(walls))
+                        continue
+                    walls[name].append(wall)
             if r >= 0:
+                for name, values in walls.items():
+                    if values:
+                        samples[name].append(median(values))
                 log(config, f"  cli round {r + 1}/{config.rounds} done")
     result: dict[str, Any] = {"entry": entry, "repeats_per_round": repeats}
     for name in NAMES:
