@@ -13,6 +13,7 @@ from ._imports import run_imports
 from ._memory import run_memory
 from ._payload import run_payload
 from ._proc import BenchServer
+from ._startup import run_startup
 from ._sync import run_sync
 from ._table import render
 
@@ -76,6 +77,9 @@ def run(config: Config) -> dict[str, Any]:
         if "memory" in config.sections:
             log(config, f"memory: {config.memory_n} requests per child ...")
             results["memory"] = run_memory(config, server.api_base, results.get("import"))
+    if "cli" in config.sections:
+        log(config, "cli: railwail command start-up, fresh processes ...")
+        results["cli"] = run_startup(config)
     ratio_values = _report.ratios(results)
     return {
         "timestamp": stamp,

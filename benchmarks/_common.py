@@ -6,7 +6,7 @@ import statistics
 import traceback
 from dataclasses import dataclass
 
-SECTIONS = ("import", "sync", "async", "payload", "memory")
+SECTIONS = ("import", "sync", "async", "payload", "memory", "cli")
 
 
 @dataclass(frozen=True)

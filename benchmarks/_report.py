@@ -9,6 +9,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from . import _startup
 from ._common import median, ratio
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -23,6 +24,7 @@ TARGETS: tuple[tuple[str, str, str, float], ...] = (
     ("async throughput railwail / raw httpx", "async.image.railwail_vs_httpx", ">=", 0.90),
     ("b64 decode Image.read() / by hand", "payload.railwail_vs_httpx", "<=", 1.20),
     ("RSS growth over the requests (MiB)", "memory.rss_growth_mib", "<", 5.0),
+    *_startup.TARGETS,
 )
 
 
@@ -100,6 +102,7 @@ def ratios(results: dict[str, Any]) -> dict[str, float | None]:
         get_number(mem, "import_peak_rss", "floor", "mib"),
     )
     out["memory.rss_growth_mib"] = get_number(mem, "rss_growth", "railwail", "growth_mib")
+    out.update(_startup.ratios(results))
     return {key: value for key, value in out.items() if key.split(".")[0] in _sections(results)}
 
 
@@ -153,6 +156,7 @@ PAIRED: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
         ("payload", "railwail", "samples"),
         ("payload", "httpx", "samples"),
     ),
+    *_startup.PAIRED,
 )
 
 

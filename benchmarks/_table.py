@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._report import get_number
+from ._startup import table_rows
 
 
 def _fmt(value: float | None, digits: int = 1) -> str:
@@ -121,6 +122,9 @@ def render(report: dict[str, Any]) -> str:
             None,
             None,
         )
+    if "cli" in res:
+        for label, cells, r_base, r_openai in table_rows(res["cli"]):
+            row(label, cells, r_base, r_openai)
     spread = report.get("per_round_ratios", {})
     if spread:
         lines += ["", "Ratio round by round (paired rounds; median [min-max]):"]

@@ -23,9 +23,12 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     for name in ("RAILWAIL_API_KEY", "RAILWAIL_BASE_URL", "RAILWAIL_LOG"):
         monkeypatch.delenv(name, raising=False)
+    # A directory nobody writes to: a key stored by `railwail auth login` on this machine
+    # must not reach the tests (clients fall back to it when no other key is given).
+    monkeypatch.setenv("RAILWAIL_CONFIG_DIR", str(tmp_path_factory.getbasetemp() / "no-config"))
 
 
 @pytest.fixture

@@ -51,7 +51,7 @@ def test_default_config_matches_the_documented_run() -> None:
     assert write is True
     assert (config.rounds, config.n, config.concurrency) == (5, 5000, 64)
     assert (config.memory_n, config.memory_warmup) == (20_000, 1000)
-    assert config.sections == ("import", "sync", "async", "payload", "memory")
+    assert config.sections == ("import", "sync", "async", "payload", "memory", "cli")
 
 
 def test_report_has_machine_versions_and_config(report: dict[str, Any]) -> None:
@@ -112,6 +112,17 @@ def test_memory_figures(report: dict[str, Any]) -> None:
         assert _positive(entry["rss_before_mib"])
         assert _positive(entry["rss_after_mib"])
         assert math.isfinite(entry["growth_mib"])  # may be 0 or slightly negative
+
+
+def test_cli_startup_figures(report: dict[str, Any]) -> None:
+    cli = report["results"]["cli"]
+    assert cli["entry"] in ("console script", "python -m railwail")
+    for name in ("railwail_version", "import_railwail", "cli_image", "httpx_image", "sdk_image"):
+        assert "error" not in cli[name], cli[name]
+        assert _positive(cli[name]["wall_ms"])
+        assert len(cli[name]["samples"]) == 1
+    for key in ("cli.version_vs_import", "cli.image_vs_httpx", "cli.image_vs_sdk"):
+        assert _positive(report["ratios"][key]), key
 
 
 def test_every_ratio_and_target_is_computed(report: dict[str, Any]) -> None:

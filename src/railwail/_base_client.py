@@ -87,10 +87,13 @@ def _check_api_key(api_key: object) -> tuple[str, str]:
         api_key = os.environ.get(ENV_API_KEY)
         source = ENV_API_KEY
         if api_key is None:
-            raise ValueError(
-                f"No API key: pass railwail(api_key='rw_live_...') or set the {ENV_API_KEY} "
-                "environment variable. Keys are created at https://railwail.com/settings"
-            )
+            # Last, the key `railwail auth login` stored; the file is read only when needed.
+            from . import _credentials
+
+            api_key, path = _credentials.read_key()
+            source = _credentials.source_label(path)
+            if api_key is None:
+                raise ValueError(_credentials.missing_key_message(ENV_API_KEY, path))
     if not isinstance(api_key, str):
         raise TypeError(f"api_key must be a string; got {type(api_key).__name__}")
     key = api_key.strip()
