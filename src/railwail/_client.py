@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, overload
 import httpx
 
 from . import _lazy
+from ._allowed import ImageQuality, ImageResponseFormat, ImageStyle, Route
 from ._base_client import STATIC_HEADERS, BaseClient, ModelT, without_cookies
 from ._constants import DEFAULT_CONNECTION_LIMITS
 from ._download import MAX_DOWNLOAD_REDIRECTS, read_capped, redirect_request, too_many_redirects
@@ -28,7 +29,7 @@ from ._requests import (
     image_request,
 )
 from ._resources import Models
-from ._routing import Route, check_options, check_type
+from ._routing import check_options, check_type
 from ._run import chat_messages, check_run_input, image_prompt, route_or_lookup, unsupported
 from ._utils import NOT_GIVEN, NotGiven
 
@@ -99,10 +100,10 @@ class Railwail(BaseClient[httpx.Client]):
         *,
         n: int | None = None,
         size: str | None = None,
-        quality: Literal["standard", "hd"] | None = None,
-        style: Literal["vivid", "natural"] | None = None,
+        quality: ImageQuality | None = None,
+        style: ImageStyle | None = None,
         negative_prompt: str | None = None,
-        response_format: Literal["url", "b64_json"] | None = None,
+        response_format: ImageResponseFormat | None = None,
         timeout: Timeout = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,

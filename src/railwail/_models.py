@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Required, TypedDict
+from typing import Any, Required, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
+from ._allowed import ChatRole
 from ._retry import reset_datetime
 
 __all__ = [
@@ -98,7 +99,7 @@ class APIResponse(APIObject):
 class ChatMessage(TypedDict, total=False):
     """One chat message as sent to the gateway. Plain dicts of the same shape work too."""
 
-    role: Required[Literal["system", "user", "assistant", "tool", "developer"]]
+    role: Required[ChatRole]
     content: Required[str | list[dict[str, Any]] | None]
     name: str
     tool_call_id: str

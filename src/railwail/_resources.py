@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from . import _lazy
+from ._allowed import ModelCategory
 from ._requests import CallOptions, call_options, get_model_request, list_models_params
 from ._requests import list_models_request as _page_request
 from ._utils import NOT_GIVEN, NotGiven
@@ -16,8 +17,6 @@ if TYPE_CHECKING:
     from ._async_client import AsyncRailwail
     from ._client import Railwail
     from ._models import Model
-
-Category = Literal["text", "image", "embedding", "video", "audio"]
 
 
 class Models:
@@ -28,7 +27,7 @@ class Models:
 
     def list(
         self,
-        category: Category | None = None,
+        category: ModelCategory | None = None,
         provider: str | None = None,
         featured: bool | None = None,
         page_size: int = 50,
@@ -81,7 +80,7 @@ class AsyncModels:
 
     def list(
         self,
-        category: Category | None = None,
+        category: ModelCategory | None = None,
         provider: str | None = None,
         featured: bool | None = None,
         page_size: int = 50,

@@ -6,8 +6,9 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ._allowed import Route
 from ._exceptions import UnsupportedModelError
-from ._routing import CATEGORY_ROUTES, Route, route_from_slug
+from ._routing import CATEGORY_ROUTES, route_from_slug
 
 if TYPE_CHECKING:
     import asyncio
