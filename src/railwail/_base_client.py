@@ -33,9 +33,10 @@ from ._exceptions import (
     error_class_for,
     error_fields,
 )
+from ._headers import reset_datetime, retry_after_from_headers
 from ._logging import configure_from_env, logger, redact
 from ._requests import RequestSpec, check_timeout
-from ._retry import RetryPolicy, reset_datetime, retry_after_from_headers
+from ._retry import RetryPolicy
 from ._run import RouteCache
 from ._utils import NOT_GIVEN, NotGiven, given, is_loopback_host, mask_key, origin_of
 from ._version import __version__

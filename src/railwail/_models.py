@@ -11,7 +11,7 @@ from typing import Any, Required, TypedDict
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from ._allowed import ChatRole
-from ._retry import reset_datetime
+from ._headers import int_header, reset_datetime
 
 __all__ = [
     "APIObject",
@@ -33,16 +33,6 @@ __all__ = [
 ]
 
 
-def _int_header(headers: Mapping[str, str], name: str) -> int | None:
-    value = headers.get(name)
-    if value is None:
-        return None
-    try:
-        return int(float(value))
-    except ValueError:
-        return None
-
-
 @dataclass(frozen=True, slots=True)
 class RateLimit:
     """The key's rate-limit state as of one response.
@@ -59,8 +49,8 @@ class RateLimit:
 
     @classmethod
     def from_headers(cls, headers: Mapping[str, str]) -> RateLimit | None:
-        limit = _int_header(headers, "x-ratelimit-limit")
-        remaining = _int_header(headers, "x-ratelimit-remaining")
+        limit = int_header(headers, "x-ratelimit-limit")
+        remaining = int_header(headers, "x-ratelimit-remaining")
         reset = reset_datetime(headers)
         if limit is None and remaining is None and reset is None:
             return None
