@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from ._async_client import AsyncRailwail
-from ._base_client import InsecureBaseURLWarning
 from ._client import Railwail
+from ._config import InsecureBaseURLWarning
 from ._constants import DEFAULT_MAX_DOWNLOAD_BYTES as _DEFAULT_MAX_DOWNLOAD_BYTES
 from ._constants import DEFAULT_MAX_RETRIES as _DEFAULT_MAX_RETRIES
 from ._exceptions import (

@@ -1,5 +1,5 @@
-"""Everything the sync and async clients share that does no I/O: configuration, request
-building, error mapping, response parsing and logging."""
+"""Everything the sync and async clients share that does no I/O: their configuration (resolved
+in ``_config``), request building, error mapping, response parsing and logging."""
 
 from __future__ import annotations
 
@@ -7,21 +7,16 @@ import http.cookiejar
 import json
 import logging
 import os
-import sys
-import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx
 
+from ._config import ClientConfig, HttpT, check_http_client, resolve_config
 from ._constants import (
-    DEFAULT_BASE_URL,
     DEFAULT_MAX_DOWNLOAD_BYTES,
     DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT,
-    ENV_API_KEY,
-    ENV_BASE_URL,
 )
 from ._exceptions import (
     APIConnectionError,
@@ -35,16 +30,15 @@ from ._exceptions import (
 )
 from ._headers import reset_datetime, retry_after_from_headers
 from ._logging import configure_from_env, logger, redact
-from ._requests import RequestSpec, check_timeout
+from ._requests import RequestSpec
 from ._retry import RetryPolicy
 from ._run import RouteCache
-from ._utils import NOT_GIVEN, NotGiven, given, is_loopback_host, mask_key, origin_of
+from ._utils import NOT_GIVEN, NotGiven, given, mask_key, origin_of
 from ._version import __version__
 
 if TYPE_CHECKING:
     from ._models import APIResponse
 
-HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
 ModelT = TypeVar("ModelT", bound="APIResponse")
 
 USER_AGENT = f"railwail-python/{__version__}"
@@ -67,149 +61,6 @@ def without_cookies(client: HttpT) -> HttpT:
     return client
 
 
-class InsecureBaseURLWarning(UserWarning):
-    """The API key would travel unencrypted: ``http://`` to a host that is not this machine."""
-
-
-@dataclass(frozen=True, slots=True)
-class ClientConfig:
-    api_key: str = field(repr=False)
-    api_key_source: str
-    base_url: str
-    timeout: httpx.Timeout
-    max_retries: int
-    default_headers: dict[str, str]
-    max_download_bytes: int
-
-
-def _check_api_key(api_key: object) -> tuple[str, str]:
-    source = "api_key="
-    if api_key is None:
-        api_key = os.environ.get(ENV_API_KEY)
-        source = ENV_API_KEY
-        if api_key is None:
-            raise ValueError(
-                f"No API key: pass railwail(api_key='rw_live_...') or set the {ENV_API_KEY} "
-                "environment variable. Keys are created at https://railwail.com/settings"
-            )
-    if not isinstance(api_key, str):
-        raise TypeError(f"api_key must be a string; got {type(api_key).__name__}")
-    key = api_key.strip()
-    if not key:
-        raise ValueError(
-            f"The API key from {source} is empty: pass the key itself, e.g. "
-            f"railwail(api_key='rw_live_...'), or set {ENV_API_KEY}"
-        )
-    # Checked here so that httpx never echoes a bad header value (the key) in its own error.
-    if not key.isascii() or not key.isprintable() or " " in key:
-        raise ValueError(
-            f"The API key from {source} contains spaces or non-printable/non-ASCII characters; "
-            "copy it again from https://railwail.com/settings"
-        )
-    return key, source
-
-
-def _caller_stacklevel() -> int:
-    """The ``stacklevel`` that points a warning raised by our caller at the user's line."""
-    # Constructors, railwail() and with_options() reach normalize_base_url through different
-    # depths, so a fixed stacklevel blames an SDK frame for one of them; count instead.
-    package = os.path.dirname(__file__) + os.sep
-    frame = sys._getframe(2)  # level 1 is our caller; 2 is its caller
-    level = 2
-    while frame.f_back is not None and frame.f_code.co_filename.startswith(package):
-        frame = frame.f_back
-        level += 1
-    return level
-
-
-def normalize_base_url(base_url: object, *, warn: bool = True) -> str:
-    """An absolute http(s) URL without a trailing slash or a doubled ``/v1``."""
-    if not isinstance(base_url, str | httpx.URL):
-        raise TypeError(f"base_url must be a string; got {type(base_url).__name__}")
-    raw = str(base_url).strip()
-    try:
-        url = httpx.URL(raw)
-    except httpx.InvalidURL:
-        url = None
-    if url is None or url.scheme not in ("http", "https") or not url.host:
-        raise ValueError(
-            f"base_url must be an absolute http(s) URL such as {DEFAULT_BASE_URL!r}; got {raw!r}"
-        )
-    if url.query or url.fragment:
-        raise ValueError(f"base_url must not carry a query or fragment; got {raw!r}")
-    if url.userinfo:
-        # It would show up in repr(), error messages and logs; the key goes in api_key=.
-        raise ValueError(
-            "base_url must not contain credentials (user:password@); pass the key as api_key="
-        )
-    path = url.path.rstrip("/")
-    while path.endswith("/v1/v1"):
-        path = path[: -len("/v1")]
-    if warn and url.scheme == "http" and not is_loopback_host(url.host):
-        warnings.warn(
-            f"base_url {raw!r} uses plain http to a non-local host: the API key would be sent "
-            "unencrypted. Use https://",
-            InsecureBaseURLWarning,
-            stacklevel=_caller_stacklevel(),
-        )
-    return str(url.copy_with(path=path or "/")).rstrip("/")
-
-
-def _check_headers(headers: object, name: str) -> dict[str, str]:
-    if headers is None:
-        return {}
-    if not isinstance(headers, Mapping) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
-    ):
-        raise TypeError(f"{name} must be a mapping of str to str")
-    return dict(headers)
-
-
-def _check_max_retries(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"max_retries must be an integer of at least 0; got {value!r}")
-    if value < 0:
-        raise ValueError(f"max_retries must be at least 0 (0 turns retries off); got {value}")
-    return value
-
-
-def _check_max_bytes(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"max_download_bytes must be a positive integer; got {value!r}")
-    return value
-
-
-def resolve_config(
-    api_key: object,
-    base_url: object,
-    timeout: object,
-    max_retries: object,
-    default_headers: object,
-    max_download_bytes: object,
-    *,
-    warn_insecure: bool = True,
-) -> ClientConfig:
-    key, source = _check_api_key(api_key)
-    from_env = base_url is None and bool(os.environ.get(ENV_BASE_URL))
-    if base_url is None:
-        base_url = os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL
-    try:
-        url = normalize_base_url(base_url, warn=warn_insecure)
-    except ValueError as exc:
-        if from_env:
-            raise ValueError(f"{exc} (the value comes from {ENV_BASE_URL})") from None
-        raise
-    return ClientConfig(
-        api_key=key,
-        api_key_source=source,
-        base_url=url,
-        timeout=check_timeout(timeout) if given(timeout) else DEFAULT_TIMEOUT,
-        max_retries=_check_max_retries(max_retries),
-        default_headers=_check_headers(default_headers, "default_headers"),
-        max_download_bytes=_check_max_bytes(max_download_bytes),
-    )
-
-
 class SharedState(Generic[HttpT]):
     """What a client and the clients made from it by ``with_options`` share."""
 
@@ -219,19 +70,6 @@ class SharedState(Generic[HttpT]):
         # A pool we made carries Accept and User-Agent itself, so requests need not repeat them.
         self.has_static_headers = has_static_headers
         self.routes = RouteCache()
-
-
-def _check_http_client(http_client: object, expected: type[HttpT]) -> HttpT | None:
-    if http_client is None:
-        return None
-    if not isinstance(http_client, expected):
-        other = "AsyncRailwail" if expected is httpx.Client else "Railwail"
-        raise TypeError(
-            f"http_client must be an {expected.__module__}.{expected.__qualname__}; "
-            f"got {type(http_client).__name__} (an httpx.AsyncClient goes with AsyncRailwail, "
-            f"an httpx.Client with Railwail; did you mean {other}?)"
-        )
-    return http_client
 
 
 class BaseClient(Generic[HttpT]):
@@ -259,7 +97,7 @@ class BaseClient(Generic[HttpT]):
         config = resolve_config(
             api_key, base_url, timeout, max_retries, default_headers, max_download_bytes
         )
-        http = _check_http_client(http_client, self._http_class)
+        http = check_http_client(http_client, self._http_class)
         state: SharedState[HttpT]
         if http is None:
             state = SharedState(self._new_http(), owns_http=True, has_static_headers=True)
