@@ -12,9 +12,10 @@ import httpx
 
 from . import _lazy
 from ._allowed import ImageQuality, ImageResponseFormat, ImageStyle, Route
-from ._base_client import STATIC_HEADERS, BaseClient, ModelT, without_cookies
+from ._base_client import STATIC_HEADERS, BaseClient, without_cookies
 from ._constants import DEFAULT_CONNECTION_LIMITS
 from ._download import MAX_DOWNLOAD_REDIRECTS, aread_capped, redirect_request, too_many_redirects
+from ._error_mapping import status_error, transport_error
 from ._exceptions import RailwailError
 from ._requests import (
     Messages,
@@ -34,10 +35,11 @@ from ._utils import NOT_GIVEN, NotGiven
 
 if TYPE_CHECKING:
     from ._image import Image, ImageResponse
-    from ._models import ChatResponse, EmbeddingResponse
+    from ._models import APIResponse, ChatResponse, EmbeddingResponse
     from ._streaming import AsyncChatStream
 
 T = TypeVar("T")
+ResponseT = TypeVar("ResponseT", bound="APIResponse")
 
 
 class AsyncRailwail(BaseClient[httpx.AsyncClient]):
@@ -312,36 +314,36 @@ class AsyncRailwail(BaseClient[httpx.AsyncClient]):
             response = await http.send(request, stream=spec.stream)
         except httpx.HTTPError as exc:
             self._log(request, type(exc).__name__, attempt, time.perf_counter() - start)
-            raise self._transport_error(exc, request) from exc
+            raise transport_error(exc, request) from exc
         self._log(request, response.status_code, attempt, time.perf_counter() - start)
         try:
             if not response.is_success and not (spec.absolute_url and response.is_redirect):
                 if spec.stream:
                     await response.aread()
-                raise self._status_error(response, self._config.api_key)
+                raise status_error(response, self._config.api_key)
             return await parse(response)
         except httpx.HTTPError as exc:
             await response.aclose()
-            raise self._transport_error(exc, request) from exc
+            raise transport_error(exc, request) from exc
         except BaseException:
             await response.aclose()
             raise
 
-    def _parser(self, model: type[ModelT]) -> Callable[[httpx.Response], Awaitable[ModelT]]:
-        async def parse(response: httpx.Response) -> ModelT:
-            return self._parse(response, model)
+    def _parser(self, model: type[ResponseT]) -> Callable[[httpx.Response], Awaitable[ResponseT]]:
+        async def parse(response: httpx.Response) -> ResponseT:
+            return model._from_response(response)
 
         return parse
 
     async def _parse_images(self, response: httpx.Response) -> ImageResponse:
         from ._image import ImageResponse
 
-        return self._parse(response, ImageResponse).bind(None, self._download)
+        return ImageResponse._from_response(response).bind(None, self._download)
 
     async def _open_stream(self, response: httpx.Response) -> AsyncChatStream:
         from ._streaming import AsyncChatStream
 
-        return AsyncChatStream(response, lambda exc: self._transport_error(exc, response.request))
+        return AsyncChatStream(response, lambda exc: transport_error(exc, response.request))
 
     async def _download(self, url: str) -> bytes:
         limit = self._config.max_download_bytes

@@ -1,15 +1,15 @@
 """Everything the sync and async clients share that does no I/O: their configuration (resolved
-in ``_config``), request building, error mapping, response parsing and logging."""
+in ``_config``), request building and logging. Error mapping is in ``_error_mapping``,
+response parsing with the response types in ``_models``."""
 
 from __future__ import annotations
 
 import http.cookiejar
-import json
 import logging
 import os
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic
 
 import httpx
 
@@ -18,28 +18,12 @@ from ._constants import (
     DEFAULT_MAX_DOWNLOAD_BYTES,
     DEFAULT_MAX_RETRIES,
 )
-from ._exceptions import (
-    APIConnectionError,
-    APIError,
-    APITimeoutError,
-    RateLimitError,
-    ResponseValidationError,
-    decode_body,
-    error_class_for,
-    error_fields,
-)
-from ._headers import reset_datetime, retry_after_from_headers
 from ._logging import configure_from_env, logger, redact
 from ._requests import RequestSpec
 from ._retry import RetryPolicy
 from ._run import RouteCache
 from ._utils import NOT_GIVEN, NotGiven, given, mask_key, origin_of
 from ._version import __version__
-
-if TYPE_CHECKING:
-    from ._models import APIResponse
-
-ModelT = TypeVar("ModelT", bound="APIResponse")
 
 USER_AGENT = f"railwail-python/{__version__}"
 STATIC_HEADERS = {"Accept": "application/json", "User-Agent": USER_AGENT}
@@ -214,54 +198,6 @@ class BaseClient(Generic[HttpT]):
         )
         return request
 
-    # -- responses ---------------------------------------------------------------------------
-
-    @staticmethod
-    def _status_error(response: httpx.Response, secret: str | None = None) -> APIError:
-        status = response.status_code
-        headers = response.headers
-        body = _scrub(decode_body(response.content), secret)
-        message, etype, code = error_fields(body, status)
-        if 300 <= status < 400:
-            location = headers.get("location", "")
-            message = f"the gateway redirected to {location!r}; set base_url to the final URL"
-        kwargs: dict[str, Any] = {
-            "status": status,
-            "type": etype,
-            "code": code,
-            "request_id": headers.get("x-request-id") or headers.get("request-id"),
-            "body": body,
-            "headers": dict(headers),
-            "retry_after": retry_after_from_headers(headers, status),
-        }
-        cls = error_class_for(status)
-        if cls is RateLimitError:
-            return RateLimitError(message, reset=reset_datetime(headers), **kwargs)
-        return cls(message, **kwargs)
-
-    @staticmethod
-    def _transport_error(exc: httpx.HTTPError, request: httpx.Request) -> APIConnectionError:
-        url = str(request.url.copy_with(query=None))
-        if isinstance(exc, httpx.TimeoutException):
-            kind = type(exc).__name__.replace("Timeout", " timeout").strip().lower()
-            return APITimeoutError(f"Request timed out ({kind})", method=request.method, url=url)
-        detail = str(exc) or type(exc).__name__
-        return APIConnectionError(f"Connection error: {detail}", method=request.method, url=url)
-
-    @staticmethod
-    def _parse(response: httpx.Response, model: type[ModelT]) -> ModelT:
-        try:
-            obj = model.model_validate_json(response.content)
-        except ValueError as exc:  # pydantic's ValidationError and JSON errors alike
-            raise ResponseValidationError(
-                f"The gateway's answer to {response.request.method} {response.request.url.path} "
-                f"is not a valid {model.__name__}: {_first_error(exc)}",
-                body=decode_body(response.content),
-                request_id=response.headers.get("x-request-id"),
-            ) from None
-        attach_meta(obj, response.headers)
-        return obj
-
     @staticmethod
     def _log(request: httpx.Request, status: int | str, attempt: int, elapsed: float) -> None:
         if logger.isEnabledFor(logging.DEBUG):
@@ -274,40 +210,3 @@ class BaseClient(Generic[HttpT]):
                 elapsed,
                 redact(request.headers),
             )
-
-
-def attach_meta(obj: APIResponse, headers: httpx.Headers) -> None:
-    from ._models import APIResponse
-
-    # Straight into pydantic's private storage: its __setattr__ costs more than the rest of
-    # this function, once per object of every response.
-    obj.__pydantic_private__["_headers"] = headers  # type: ignore[index]  # set by pydantic
-    # Items of a list answer (images, models) are handed around on their own: they carry the
-    # metadata of the response they came in too.
-    for item in getattr(obj, "data", None) or ():
-        if isinstance(item, APIResponse):
-            item.__pydantic_private__["_headers"] = headers  # type: ignore[index]  # as above
-
-
-def _scrub(body: object, secret: str | None) -> object:
-    """The body with our own key masked, should a gateway or proxy echo it back."""
-    if not secret:
-        return body
-    if isinstance(body, str):
-        return body.replace(secret, mask_key(secret))
-    if isinstance(body, dict | list):
-        text = json.dumps(body)
-        if secret in text:
-            return json.loads(text.replace(secret, mask_key(secret)))
-    return body
-
-
-def _first_error(exc: Exception) -> str:
-    errors_of = getattr(exc, "errors", None)
-    if callable(errors_of):
-        errors = errors_of()
-        if errors:
-            first = errors[0]
-            where = ".".join(str(p) for p in first["loc"]) or "body"
-            return f"{where}: {first['msg']}"
-    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__

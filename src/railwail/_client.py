@@ -13,9 +13,10 @@ import httpx
 
 from . import _lazy
 from ._allowed import ImageQuality, ImageResponseFormat, ImageStyle, Route
-from ._base_client import STATIC_HEADERS, BaseClient, ModelT, without_cookies
+from ._base_client import STATIC_HEADERS, BaseClient, without_cookies
 from ._constants import DEFAULT_CONNECTION_LIMITS
 from ._download import MAX_DOWNLOAD_REDIRECTS, read_capped, redirect_request, too_many_redirects
+from ._error_mapping import status_error, transport_error
 from ._exceptions import RailwailError
 from ._requests import (
     Messages,
@@ -35,10 +36,11 @@ from ._utils import NOT_GIVEN, NotGiven
 
 if TYPE_CHECKING:
     from ._image import Image, ImageResponse
-    from ._models import ChatResponse, EmbeddingResponse
+    from ._models import APIResponse, ChatResponse, EmbeddingResponse
     from ._streaming import ChatStream
 
 T = TypeVar("T")
+ResponseT = TypeVar("ResponseT", bound="APIResponse")
 
 
 class Railwail(BaseClient[httpx.Client]):
@@ -373,33 +375,33 @@ class Railwail(BaseClient[httpx.Client]):
             response = http.send(request, stream=spec.stream)
         except httpx.HTTPError as exc:
             self._log(request, type(exc).__name__, attempt, time.perf_counter() - start)
-            raise self._transport_error(exc, request) from exc
+            raise transport_error(exc, request) from exc
         self._log(request, response.status_code, attempt, time.perf_counter() - start)
         try:
             if not response.is_success and not (spec.absolute_url and response.is_redirect):
                 if spec.stream:
                     response.read()
-                raise self._status_error(response, self._config.api_key)
+                raise status_error(response, self._config.api_key)
             return parse(response)
         except httpx.HTTPError as exc:
             response.close()
-            raise self._transport_error(exc, request) from exc
+            raise transport_error(exc, request) from exc
         except BaseException:
             response.close()
             raise
 
-    def _parser(self, model: type[ModelT]) -> Callable[[httpx.Response], ModelT]:
-        return lambda response: self._parse(response, model)
+    def _parser(self, model: type[ResponseT]) -> Callable[[httpx.Response], ResponseT]:
+        return model._from_response
 
     def _parse_images(self, response: httpx.Response) -> ImageResponse:
         from ._image import ImageResponse
 
-        return self._parse(response, ImageResponse).bind(self._download, None)
+        return ImageResponse._from_response(response).bind(self._download, None)
 
     def _open_stream(self, response: httpx.Response) -> ChatStream:
         from ._streaming import ChatStream
 
-        return ChatStream(response, lambda exc: self._transport_error(exc, response.request))
+        return ChatStream(response, lambda exc: transport_error(exc, response.request))
 
     def _download(self, url: str) -> bytes:
         # Redirects are followed here, hop by hop, so that every hop is checked (http(s) only)
