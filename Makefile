@@ -4,12 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help install test lint typecheck unit demo bench format clean
+.PHONY: help install test lint typecheck unit demo bench format unasync clean
 
 help:
 	@echo "make demo   - set up .venv and run examples/quickstart.py (local emulator without a key)"
 	@echo "make test   - set up .venv and run lint, types and the whole test suite with coverage"
 	@echo "make bench  - run the benchmarks (not part of make test)"
+	@echo "make unasync - regenerate the sync twins from the async source files"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +23,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests examples benchmarks
-	$(BIN)/ruff format --check src tests examples benchmarks
+	$(BIN)/ruff check src tests examples benchmarks scripts
+	$(BIN)/ruff format --check src tests examples benchmarks scripts
+	$(BIN)/python scripts/unasync.py --check
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -36,9 +38,15 @@ unit: $(STAMP)
 
 test: lint typecheck unit
 
+# The sync twins (_client.py, _resources.py, _api_client.py) are generated from the async
+# files; see docs/architecture.md.
+unasync: $(STAMP)
+	$(BIN)/python scripts/unasync.py
+
 format: $(STAMP)
-	$(BIN)/ruff check --fix src tests examples benchmarks
-	$(BIN)/ruff format src tests examples benchmarks
+	$(BIN)/ruff check --fix src tests examples benchmarks scripts
+	$(BIN)/ruff format src tests examples benchmarks scripts
+	$(BIN)/python scripts/unasync.py
 
 demo: $(STAMP)
 	$(BIN)/python examples/quickstart.py

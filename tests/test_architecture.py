@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from railwail import AsyncRailwail, Railwail, _allowed
+from railwail._async_resources import AsyncModels
 from railwail._requests import CallOptions, chat_request, embed_request, image_request
-from railwail._resources import AsyncModels, Models
+from railwail._resources import Models
 from railwail._routing import ALL_OPTIONS, COMMON_OPTIONS, ROUTE_OPTIONS
 
 BUILDERS: dict[str, Callable[..., Any]] = {

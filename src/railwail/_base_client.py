@@ -1,6 +1,6 @@
-"""Everything the sync and async clients share that does no I/O: their configuration (resolved
-in ``_config``), request building and logging. Error mapping is in ``_error_mapping``,
-response parsing with the response types in ``_models``."""
+"""``BaseClient``: everything the sync and async clients share that does no I/O (the
+configuration they were made with, their pool and retry policy, ``with_options``, request
+building and logging). ``_async_api_client`` adds the I/O on top."""
 
 from __future__ import annotations
 
@@ -9,17 +9,19 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any, Generic
+from typing import Any, Generic, Self
 
 import httpx
 
 from ._config import ClientConfig, HttpT, check_http_client, resolve_config
 from ._constants import (
+    DEFAULT_BASE_URL,
+    DEFAULT_CONNECTION_LIMITS,
     DEFAULT_MAX_DOWNLOAD_BYTES,
     DEFAULT_MAX_RETRIES,
 )
 from ._logging import configure_from_env, logger, redact
-from ._requests import RequestSpec
+from ._requests import RequestSpec, Timeout
 from ._retry import RetryPolicy
 from ._run import RouteCache
 from ._utils import NOT_GIVEN, NotGiven, given, mask_key, origin_of
@@ -27,6 +29,8 @@ from ._version import __version__
 
 USER_AGENT = f"railwail-python/{__version__}"
 STATIC_HEADERS = {"Accept": "application/json", "User-Agent": USER_AGENT}
+# The key of a client that sends its credentials nowhere (see BaseClient._anonymous).
+_ANONYMOUS_KEY = "rw-anonymous-download"
 
 
 class _NoCookieJar(http.cookiejar.CookieJar):
@@ -38,11 +42,6 @@ class _NoCookieJar(http.cookiejar.CookieJar):
 
     def set_cookie(self, cookie: http.cookiejar.Cookie) -> None:
         return None
-
-
-def without_cookies(client: HttpT) -> HttpT:
-    client.cookies.jar = _NoCookieJar()
-    return client
 
 
 class SharedState(Generic[HttpT]):
@@ -82,21 +81,40 @@ class BaseClient(Generic[HttpT]):
             api_key, base_url, timeout, max_retries, default_headers, max_download_bytes
         )
         http = check_http_client(http_client, self._http_class)
-        state: SharedState[HttpT]
-        if http is None:
-            state = SharedState(self._new_http(), owns_http=True, has_static_headers=True)
-        else:
-            state = SharedState(http, owns_http=False, has_static_headers=False)
-        self._setup(config, state, RetryPolicy(max_retries=config.max_retries))
+        self._setup(config, self._new_state(http), RetryPolicy(max_retries=config.max_retries))
 
-    def _new_http(self) -> HttpT:
-        raise NotImplementedError
+    @classmethod
+    def _anonymous(cls) -> Self:
+        """A client for a download no client of the caller's asked for (an image built by
+        hand): it sends its credentials and default headers to no origin, and does not retry,
+        since there is no ``max_retries`` the caller chose."""
+        configure_from_env()
+        config = resolve_config(
+            _ANONYMOUS_KEY, DEFAULT_BASE_URL, NOT_GIVEN, 0, None, DEFAULT_MAX_DOWNLOAD_BYTES
+        )
+        client = object.__new__(cls)
+        client._setup(config, client._new_state(None), RetryPolicy(max_retries=0), anonymous=True)
+        return client
 
-    def _setup(self, config: ClientConfig, state: SharedState[HttpT], policy: RetryPolicy) -> None:
+    def _new_state(self, http: HttpT | None) -> SharedState[HttpT]:
+        if http is not None:
+            return SharedState(http, owns_http=False, has_static_headers=False)
+        pool = self._http_class(limits=DEFAULT_CONNECTION_LIMITS, headers=STATIC_HEADERS)
+        pool.cookies.jar = _NoCookieJar()
+        return SharedState(pool, owns_http=True, has_static_headers=True)
+
+    def _setup(
+        self,
+        config: ClientConfig,
+        state: SharedState[HttpT],
+        policy: RetryPolicy,
+        *,
+        anonymous: bool = False,
+    ) -> None:
         self._config = config
         self._state = state
         self._policy = policy
-        self._origin = origin_of(httpx.URL(config.base_url))
+        self._origin = None if anonymous else origin_of(httpx.URL(config.base_url))
         static = {} if state.has_static_headers else STATIC_HEADERS
         self._headers = {
             **static,
@@ -104,16 +122,36 @@ class BaseClient(Generic[HttpT]):
             "Authorization": f"Bearer {config.api_key}",
         }
 
-    def _derive(
+    def with_options(
         self,
         *,
-        api_key: str | None,
-        base_url: str | None,
-        timeout: float | httpx.Timeout | NotGiven,
-        max_retries: int | NotGiven,
-        default_headers: Mapping[str, str] | None,
-        max_download_bytes: int | NotGiven,
-    ) -> Any:
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: Timeout = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, str] | None = None,
+        max_download_bytes: int | NotGiven = NOT_GIVEN,
+    ) -> Self:
+        """A client with some options changed that shares this one's connection pool.
+
+        Cheap: make one per call site if you like. Closing it does not close the shared pool.
+        Options left out keep this client's values.
+
+        Args:
+            api_key: Another key.
+            base_url: Another base URL.
+            timeout: Seconds, or an ``httpx.Timeout``, for each attempt of every call.
+            max_retries: Retries after a retryable failure (0: never).
+            default_headers: Headers added to (and winning over) this client's own.
+            max_download_bytes: The largest image ``Image.read()`` downloads.
+
+        Returns:
+            A client of the same class with the changed options.
+
+        Raises:
+            ValueError: An option is out of range.
+            TypeError: An option has the wrong type.
+        """
         old = self._config
         config = resolve_config(
             api_key if api_key is not None else old.api_key,
@@ -164,8 +202,6 @@ class BaseClient(Generic[HttpT]):
             f"{type(self).__name__} holds a connection pool and cannot be pickled; "
             "create one client per process"
         )
-
-    # -- request building -------------------------------------------------------------------
 
     def _build_request(self, spec: RequestSpec) -> httpx.Request:
         if spec.absolute_url:
