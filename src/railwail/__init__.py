@@ -107,7 +107,8 @@ _LAZY_TYPES = frozenset(
 
 
 def __getattr__(name: str) -> Any:
-    # The response types pull in pydantic's model machinery; load it when first asked for.
+    # The response types pull in pydantic's model machinery: loaded on first use, by an import
+    # inside this function (docs/architecture.md).
     if name in _LAZY_TYPES:
         from . import types
 
