@@ -10,26 +10,25 @@ from ._requests import CallOptions, chat_request, embed_request, image_request
 
 # Checked in order: the first family that matches wins, so "gpt-image-1" is an image model
 # although "gpt" alone means chat.
-_FAMILIES: tuple[tuple[Route, re.Pattern[str]], ...] = (
-    ("embed", re.compile(r"(^|[-_/])(text-)?embed(ding)?s?([-_/.]|$)|^(bge|gte|e5|nomic-embed)-")),
+_FAMILIES: tuple[tuple[Route, str], ...] = (
+    ("embed", r"(^|[-_/])(text-)?embed(ding)?s?([-_/.]|$)|^(bge|gte|e5|nomic-embed)-"),
     (
         "image",
-        re.compile(
-            r"^(flux|dall-e|sd-|sdxl|sd3|stable-diffusion|stable-image|ideogram|recraft|imagen|"
-            r"midjourney|playground|kandinsky|seedream|hidream|gpt-image|photon|"
-            r"qwen-image|hunyuan-image)"
-            r"|[-_]image([-_.]|$)"
-        ),
+        r"^(flux|dall-e|sd-|sdxl|sd3|stable-diffusion|stable-image|ideogram|recraft|imagen|"
+        r"midjourney|playground|kandinsky|seedream|hidream|gpt-image|photon|"
+        r"qwen-image|hunyuan-image)"
+        r"|[-_]image([-_.]|$)",
     ),
     (
         "chat",
-        re.compile(
-            r"^(gpt|chatgpt|o1|o3|o4|claude|gemini|gemma|llama|meta-llama|mistral|mixtral|"
-            r"codestral|ministral|pixtral|command|qwen|qwq|deepseek|phi-|grok|kimi|glm|yi-|"
-            r"nemotron|jamba|dbrx|olmo)"
-        ),
+        r"^(gpt|chatgpt|o1|o3|o4|claude|gemini|gemma|llama|meta-llama|mistral|mixtral|"
+        r"codestral|ministral|pixtral|command|qwen|qwq|deepseek|phi-|grok|kimi|glm|yi-|"
+        r"nemotron|jamba|dbrx|olmo)",
     ),
 )
+# Compiled on the first run() call rather than at import: compiling them is most of what
+# importing this module would cost.
+_compiled: tuple[tuple[Route, re.Pattern[str]], ...] | None = None
 
 CATEGORY_ROUTES: dict[str, Route] = {"image": "image", "text": "chat", "embedding": "embed"}
 
@@ -56,8 +55,11 @@ ALL_OPTIONS = COMMON_OPTIONS.union(*ROUTE_OPTIONS.values())
 
 def route_from_slug(model: str) -> Route | None:
     """The route the slug's family implies, or ``None`` when no rule knows the slug."""
+    global _compiled
+    if _compiled is None:
+        _compiled = tuple((route, re.compile(source)) for route, source in _FAMILIES)
     slug = model.strip().lower().rsplit("/", 1)[-1]
-    for route, pattern in _FAMILIES:
+    for route, pattern in _compiled:
         if pattern.search(slug):
             return route
     return None
