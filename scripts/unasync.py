@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -82,9 +83,14 @@ def unasync_line(line: str, used: set[int]) -> str:
 
 def _ruff(args: list[str], text: str, filename: Path) -> str:
     """``text`` passed through ruff as if it were ``filename`` (whose settings apply)."""
-    ruff = Path(sys.executable).with_name("ruff")
+    beside = Path(sys.executable).with_name("ruff")  # the venv's ruff, which make lint runs
+    ruff = str(beside) if beside.exists() else shutil.which("ruff")
+    if ruff is None:
+        raise SystemExit("scripts/unasync.py needs ruff: run it with .venv/bin/python")
+    # The project's settings wherever the file is, so that the output is the same everywhere.
+    config = ["--config", str(ROOT / "pyproject.toml")]
     result = subprocess.run(
-        [str(ruff), *args, "--stdin-filename", str(filename), "-"],
+        [ruff, *args, *config, "--stdin-filename", str(filename), "-"],
         input=text,
         capture_output=True,
         text=True,
