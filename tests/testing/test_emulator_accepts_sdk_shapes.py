@@ -3,7 +3,7 @@
 
 The cases are built from ``railwail._allowed`` (each role, each choice, each bound), so a value
 added there is covered here; ``test_every_option_is_covered`` fails when a builder gains an
-option this file does not send.
+option this file does not send. The messages the SDK refuses, the emulator refuses too.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from railwail import AsyncRailwail, Railwail
@@ -31,6 +32,7 @@ from railwail._allowed import (
     TEMPERATURE,
     TOP_P,
 )
+from railwail._requests import CallOptions, chat_request
 from railwail._routing import COMMON_OPTIONS, ROUTE_OPTIONS
 from railwail.testing import CATALOGUE, FakeGateway
 
@@ -280,3 +282,28 @@ def test_every_option_is_covered() -> None:
         "extra_body",
         "idempotency_key",
     }
+
+
+# -- and refuses the messages the SDK refuses -----------------------------------------------
+
+REFUSED_MESSAGES: list[dict[str, Any]] = [
+    {"role": "robot", "content": "x"},
+    {"role": "user", "content": None},
+    {"role": "user"},
+    {"role": "assistant", "content": None, "tool_calls": []},
+    {"role": "user", "content": 5},
+]
+
+
+@pytest.mark.parametrize("message", REFUSED_MESSAGES, ids=repr)
+def test_a_message_the_sdk_refuses_is_refused_too(
+    fake_gateway: FakeGateway, message: dict[str, Any]
+) -> None:
+    with pytest.raises((ValueError, TypeError), match=r"messages\[0\]"):
+        chat_request(CHAT_MODEL, [message], options=CallOptions())
+    headers = {"Authorization": f"Bearer {fake_gateway.api_key}"}
+    with httpx.Client(base_url=fake_gateway.url, headers=headers) as http:
+        body = {"model": CHAT_MODEL, "messages": [message]}
+        response = http.post("/chat/completions", json=body)
+    assert response.status_code == 400
+    assert "'messages[0]." in response.json()["error"]["message"]
