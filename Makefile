@@ -5,13 +5,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help install test test-all lint typecheck unit demo bench format clean
+.PHONY: help install test test-all lint typecheck unit demo bench format unasync clean
 
 help:
 	@echo "make demo   - set up .venv and run examples/quickstart.py (local emulator without a key)"
 	@echo "make test   - set up .venv and run lint, types and the whole test suite with coverage"
 	@echo "make test-all - the suite on every supported Python, lowest and newest dependencies (nox)"
 	@echo "make bench  - run the benchmarks (not part of make test)"
+	@echo "make unasync - regenerate the sync twins from the async source files"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +25,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests examples benchmarks noxfile.py
-	$(BIN)/ruff format --check src tests examples benchmarks noxfile.py
+	$(BIN)/ruff check src tests examples benchmarks scripts noxfile.py
+	$(BIN)/ruff format --check src tests examples benchmarks scripts noxfile.py
+	$(BIN)/python scripts/unasync.py --check
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -44,9 +46,15 @@ test: lint typecheck unit
 test-all: $(STAMP)
 	$(BIN)/nox $(NOXFLAGS)
 
+# The sync twins (_client.py, _resources.py, _api_client.py) are generated from the async
+# files; see docs/architecture.md.
+unasync: $(STAMP)
+	$(BIN)/python scripts/unasync.py
+
 format: $(STAMP)
-	$(BIN)/ruff check --fix src tests examples benchmarks noxfile.py
-	$(BIN)/ruff format src tests examples benchmarks noxfile.py
+	$(BIN)/ruff check --fix src tests examples benchmarks scripts noxfile.py
+	$(BIN)/ruff format src tests examples benchmarks scripts noxfile.py
+	$(BIN)/python scripts/unasync.py
 
 demo: $(STAMP)
 	$(BIN)/python examples/quickstart.py

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from railwail import AsyncRailwail, Railwail
-from railwail._resources import AsyncModels, Models
+from railwail._async_resources import AsyncModels
+from railwail._resources import Models
 from railwail._streaming import AsyncChatStream, ChatStream
 
 # Names that differ by design: async closing and reading carry an "a".

@@ -26,7 +26,8 @@ from railwail import (
     RateLimitError,
     ServerError,
 )
-from railwail._retry import RetryPolicy, is_retryable, reset_datetime, retry_after_from_headers
+from railwail._headers import reset_datetime, retry_after_from_headers
+from railwail._retry import RetryPolicy, is_retryable
 from railwail.testing import record_retry_waits
 
 pytestmark = pytest.mark.anyio

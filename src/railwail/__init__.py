@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from ._async_client import AsyncRailwail
-from ._base_client import InsecureBaseURLWarning
 from ._client import Railwail
+from ._config import InsecureBaseURLWarning
 from ._constants import DEFAULT_MAX_DOWNLOAD_BYTES as _DEFAULT_MAX_DOWNLOAD_BYTES
 from ._constants import DEFAULT_MAX_RETRIES as _DEFAULT_MAX_RETRIES
 from ._exceptions import (
@@ -107,7 +107,8 @@ _LAZY_TYPES = frozenset(
 
 
 def __getattr__(name: str) -> Any:
-    # The response types pull in pydantic's model machinery; load it when first asked for.
+    # The response types pull in pydantic's model machinery: loaded on first use, by an import
+    # inside this function (docs/architecture.md).
     if name in _LAZY_TYPES:
         from . import types
 

@@ -1,82 +1,64 @@
-"""``AsyncRailwail``, the async twin of ``_client.Railwail``: the same methods with the same
-signatures (tests/test_parity.py), differing only in ``async``/``await``."""
+"""``AsyncRailwail``, the client for the railwail gateway: one method per endpoint, each a few
+lines over a pure request builder from ``_requests`` and the I/O of ``AsyncAPIClient``.
+
+``_async_client.py`` is the source; ``_client.py`` is generated from it (``make unasync``).
+"""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, overload
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import httpx
 
-from . import _lazy
-from ._base_client import STATIC_HEADERS, BaseClient, ModelT, without_cookies
-from ._constants import DEFAULT_CONNECTION_LIMITS
-from ._download import MAX_DOWNLOAD_REDIRECTS, aread_capped, redirect_request, too_many_redirects
-from ._exceptions import RailwailError
+from ._allowed import ImageQuality, ImageResponseFormat, ImageStyle, Route
+from ._async_api_client import AsyncAPIClient
+from ._async_resources import AsyncModels
+from ._error_mapping import transport_error
 from ._requests import (
     Messages,
-    RequestSpec,
     Timeout,
     call_options,
     chat_request,
-    check_model,
-    download_request,
     embed_request,
     image_request,
 )
-from ._resources import AsyncModels
-from ._routing import Route, check_options, check_type
-from ._run import chat_messages, check_run_input, image_prompt, route_or_lookup, unsupported
-from ._utils import NOT_GIVEN, NotGiven
+from ._routing import check_options
+from ._run import chat_messages, image_prompt, plan_run, route_or_lookup, unsupported
+from ._utils import NOT_GIVEN
 
 if TYPE_CHECKING:
     from ._image import Image, ImageResponse
     from ._models import ChatResponse, EmbeddingResponse
     from ._streaming import AsyncChatStream
 
-T = TypeVar("T")
 
+class AsyncRailwail(AsyncAPIClient):
+    """Client for the railwail gateway. Create one and reuse it: it is safe to share
+    across tasks. Close it when done: ``async with AsyncRailwail() as rw:`` or
+    ``await rw.aclose()``.
 
-class AsyncRailwail(BaseClient[httpx.AsyncClient]):
-    """Async twin of :class:`Railwail`; same options, ``await`` on every call.
+    Args:
+        api_key: Your key (``rw_live_...``). Defaults to ``RAILWAIL_API_KEY``.
+        base_url: Defaults to ``RAILWAIL_BASE_URL``, then ``https://railwail.com/api/v1``.
+        timeout: Seconds, or an ``httpx.Timeout``, for each attempt of every call
+            (default: 5 s to connect, 300 s to read).
+        max_retries: Retries after a connection error, timeout, 408, 409, 429 or 5xx (default 2).
+        default_headers: Headers sent with every request.
+        http_client: Your own ``httpx.AsyncClient`` (proxies, CA bundles, transports). You
+            close it.
+        max_download_bytes: The largest image ``await image.aread()`` downloads (default 50 MiB).
 
-    Safe to share across tasks. Use ``async with`` or ``await client.aclose()``.
+    Raises:
+        ValueError: No API key, or an option out of range.
+        TypeError: An option of the wrong type.
     """
-
-    _http_class = httpx.AsyncClient
-
-    def _new_http(self) -> httpx.AsyncClient:
-        return without_cookies(
-            httpx.AsyncClient(limits=DEFAULT_CONNECTION_LIMITS, headers=STATIC_HEADERS)
-        )
 
     @property
     def models(self) -> AsyncModels:
-        """The model catalogue: ``rw.models.list(...)``, ``await rw.models.get(slug)``."""
+        """The model catalogue: ``async for m in rw.models.list()``,
+        ``await rw.models.get(slug)``."""
         return AsyncModels(self)
-
-    def with_options(
-        self,
-        *,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        timeout: Timeout = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        default_headers: Mapping[str, str] | None = None,
-        max_download_bytes: int | NotGiven = NOT_GIVEN,
-    ) -> Self:
-        """Async twin of :meth:`Railwail.with_options`."""
-        clone: Self = self._derive(
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            max_download_bytes=max_download_bytes,
-        )
-        return clone
 
     async def image(
         self,
@@ -85,17 +67,45 @@ class AsyncRailwail(BaseClient[httpx.AsyncClient]):
         *,
         n: int | None = None,
         size: str | None = None,
-        quality: Literal["standard", "hd"] | None = None,
-        style: Literal["vivid", "natural"] | None = None,
+        quality: ImageQuality | None = None,
+        style: ImageStyle | None = None,
         negative_prompt: str | None = None,
-        response_format: Literal["url", "b64_json"] | None = None,
+        response_format: ImageResponseFormat | None = None,
         timeout: Timeout = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
     ) -> ImageResponse:
-        """Async twin of :meth:`Railwail.image`."""
+        """Generates images (``POST /images/generations``).
+
+        Args:
+            model: An image model slug, e.g. ``"flux-schnell"``.
+            prompt: What to draw.
+            n: How many images, 1-4 (gateway default 1).
+            size: ``"WIDTHxHEIGHT"``; documented: 256x256, 512x512, 1024x1024 (default),
+                1024x1792, 1792x1024.
+            quality: ``"standard"`` or ``"hd"``.
+            style: ``"vivid"`` or ``"natural"``.
+            negative_prompt: What to leave out of the image.
+            response_format: ``"url"`` or ``"b64_json"``; ``await image.aread()`` works for
+                both.
+            timeout: Overrides the client's timeout for this call.
+            extra_headers: Extra headers for this call (they win over the defaults).
+            extra_query: Extra query parameters.
+            extra_body: Extra JSON fields the SDK does not know yet, sent as they are.
+            idempotency_key: Reused across retries so a deduping gateway charges once;
+                generated when left out.
+
+        Returns:
+            The ``ImageResponse``: the images are in its ``data``.
+
+        Raises:
+            ValueError: An argument is out of range, before anything is sent.
+            TypeError: An argument has the wrong type, before anything is sent.
+            APIError: The gateway refused (see the error tree in the README).
+            APIConnectionError: No answer, after the retries ``max_retries`` allows.
+        """
         spec = image_request(
             model,
             prompt,
@@ -165,7 +175,37 @@ class AsyncRailwail(BaseClient[httpx.AsyncClient]):
         extra_body: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
     ) -> ChatResponse | AsyncChatStream:
-        """Async twin of :meth:`Railwail.chat`; ``stream=True`` gives an AsyncChatStream."""
+        """Chat completion (``POST /chat/completions``), OpenAI-shaped.
+
+        Args:
+            model: A text model slug, e.g. ``"gpt-4o"``.
+            messages: ``[{"role": "user", "content": "Hello!"}, ...]``; roles system,
+                developer, user, assistant, tool; content a string or a list of parts.
+            temperature: 0-2.
+            max_tokens: At least 1.
+            top_p: 0-1.
+            frequency_penalty: -2 to 2.
+            presence_penalty: -2 to 2.
+            stop: A stop sequence or a list of up to 4.
+            stream: ``True`` returns a stream of chunks (``AsyncChatStream``) instead. A
+                stream is retried only before its first chunk arrives.
+            timeout: Overrides the client's timeout for this call.
+            extra_headers: Extra headers for this call (they win over the defaults).
+            extra_query: Extra query parameters.
+            extra_body: Extra JSON fields the SDK does not know yet, sent as they are.
+            idempotency_key: Reused across retries so a deduping gateway charges once;
+                generated when left out.
+
+        Returns:
+            The ``ChatResponse`` (``.text`` is the first choice's content), or with
+            ``stream=True`` a stream to iterate with ``async for chunk in stream``.
+
+        Raises:
+            ValueError: An argument is out of range, before anything is sent.
+            TypeError: An argument has the wrong type, before anything is sent.
+            APIError: The gateway refused (see the error tree in the README).
+            APIConnectionError: No answer, after the retries ``max_retries`` allows.
+        """
         spec = chat_request(
             model,
             messages,
@@ -180,7 +220,9 @@ class AsyncRailwail(BaseClient[httpx.AsyncClient]):
         )
         if stream:
             return await self._request(spec, self._open_stream)
-        return await self._request(spec, self._parser(_lazy.chat_response()))
+        from ._models import ChatResponse
+
+        return await self._request(spec, self._parser(ChatResponse))
 
     async def embed(
         self,
@@ -194,14 +236,37 @@ class AsyncRailwail(BaseClient[httpx.AsyncClient]):
         extra_body: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
     ) -> EmbeddingResponse:
-        """Async twin of :meth:`Railwail.embed`."""
+        """Embeddings (``POST /embeddings``).
+
+        Args:
+            model: An embedding model slug, e.g. ``"text-embedding-3-small"``.
+            input: A string, or a non-empty list of non-empty strings.
+            dimensions: Asks models that support it for shorter vectors (at least 1).
+            timeout: Overrides the client's timeout for this call.
+            extra_headers: Extra headers for this call (they win over the defaults).
+            extra_query: Extra query parameters.
+            extra_body: Extra JSON fields the SDK does not know yet, sent as they are.
+            idempotency_key: Reused across retries so a deduping gateway charges once;
+                generated when left out.
+
+        Returns:
+            The ``EmbeddingResponse``; ``.vectors`` gives the vectors in input order.
+
+        Raises:
+            ValueError: An argument is out of range, before anything is sent.
+            TypeError: An argument has the wrong type, before anything is sent.
+            APIError: The gateway refused (see the error tree in the README).
+            APIConnectionError: No answer, after the retries ``max_retries`` allows.
+        """
         spec = embed_request(
             model,
             input,
             dimensions=dimensions,
             options=call_options(timeout, extra_headers, extra_query, extra_body, idempotency_key),
         )
-        return await self._request(spec, self._parser(_lazy.embedding_response()))
+        from ._models import EmbeddingResponse
+
+        return await self._request(spec, self._parser(EmbeddingResponse))
 
     @overload
     async def run(
@@ -232,122 +297,64 @@ class AsyncRailwail(BaseClient[httpx.AsyncClient]):
         type: Route | None = None,
         **options: Any,
     ) -> Any:
-        """Async twin of :meth:`Railwail.run`."""
-        route = check_type(type)
-        check_options(options, route)
-        check_model(model)
-        check_run_input(input)
+        """Runs any model and returns the plain result.
+
+        The route comes from ``type=`` when given, else from the slug's family (flux,
+        dall-e, sd-, gpt, claude, ...embedding...), else from the catalogue's category
+        (``GET /models/{slug}``, asked once per client).
+
+        Args:
+            model: Any model slug.
+            input: A prompt string; for chat models also a list of messages, for embedding
+                models also a list of strings.
+            type: ``"image"``, ``"chat"`` or ``"embed"`` to skip the routing.
+            **options: Those of :meth:`image`, :meth:`chat` (but not ``stream``) or
+                :meth:`embed`, by route.
+
+        Returns:
+            Images: ``list[Image]``; chat: ``str`` (the first choice's content); embeddings:
+            ``list[list[float]]``.
+
+        Raises:
+            TypeError: An option the route does not take, or an input of the wrong type.
+            ValueError: An argument is out of range, before anything is sent.
+            UnsupportedModelError: The catalogue's category is one ``run()`` cannot call.
+            APIError: The gateway refused (see the error tree in the README).
+            APIConnectionError: No answer, after the retries ``max_retries`` allows.
+        """
+        route = plan_run(model, input, type, options, self._state.routes)
         if route is None:
-            route = await self._route(model)
+            route = await self._look_up_route(model)
             check_options(options, route)
         if route == "image":
-            return (await self.image(model, image_prompt(input), **options)).data
+            images = await self.image(model, image_prompt(input), **options)
+            return images.data
         if route == "chat":
-            return (await self.chat(model, chat_messages(input), **options)).text
-        return (await self.embed(model, input, **options)).vectors  # type: ignore[arg-type]  # checked by embed()
+            reply = await self.chat(model, chat_messages(input), **options)
+            return reply.text
+        embeddings = await self.embed(model, input, **options)  # type: ignore[arg-type]  # checked by embed()
+        return embeddings.vectors
 
-    async def _route(self, model: str) -> Route:
+    async def _look_up_route(self, model: str) -> Route:
+        # The catalogue's category, asked once per client: concurrent first calls for one
+        # slug wait for a single lookup.
         cache = self._state.routes
-        route, category = route_or_lookup(model, cache)
-        if route is not None:
-            return route
-        if category is None:
-            async with cache.async_lock():
+        async with cache.async_lock():
+            route, category = route_or_lookup(model, cache)
+            if route is None and category is None:
+                found = await self.models.get(model)
+                category = cache.store(model, found.category)
                 route, category = route_or_lookup(model, cache)
-                if route is None and category is None:
-                    category = cache.store(model, (await self.models.get(model)).category)
-                    route, category = route_or_lookup(model, cache)
         if route is None:
             raise unsupported(model, category)
         return route
 
-    async def aclose(self) -> None:
-        """Closes the connection pool, if this client created it. Idempotent."""
-        if self._state.owns_http:
-            await self._state.http.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def _request(
-        self, spec: RequestSpec, parse: Callable[[httpx.Response], Awaitable[T]]
-    ) -> T:
-        request = self._build_request(spec)
-        policy = self._policy
-        try:
-            return await self._attempt(request, spec, parse, 1)
-        except RailwailError as exc:
-            delay = policy.first_retry_delay(exc)
-            if delay is None:
-                raise
-        await policy.asleep(delay)
-        async for attempt in policy.async_retrying():
-            with attempt:
-                return await self._attempt(
-                    request, spec, parse, attempt.retry_state.attempt_number + 1
-                )
-        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
-
-    async def _attempt(
-        self,
-        request: httpx.Request,
-        spec: RequestSpec,
-        parse: Callable[[httpx.Response], Awaitable[T]],
-        attempt: int,
-    ) -> T:
-        http = self._state.http
-        if http.is_closed:
-            raise RailwailError(f"This {type(self).__name__} is closed; create a new client")
-        start = time.perf_counter()
-        try:
-            response = await http.send(request, stream=spec.stream)
-        except httpx.HTTPError as exc:
-            self._log(request, type(exc).__name__, attempt, time.perf_counter() - start)
-            raise self._transport_error(exc, request) from exc
-        self._log(request, response.status_code, attempt, time.perf_counter() - start)
-        try:
-            if not response.is_success and not (spec.absolute_url and response.is_redirect):
-                if spec.stream:
-                    await response.aread()
-                raise self._status_error(response, self._config.api_key)
-            return await parse(response)
-        except httpx.HTTPError as exc:
-            await response.aclose()
-            raise self._transport_error(exc, request) from exc
-        except BaseException:
-            await response.aclose()
-            raise
-
-    def _parser(self, model: type[ModelT]) -> Callable[[httpx.Response], Awaitable[ModelT]]:
-        async def parse(response: httpx.Response) -> ModelT:
-            return self._parse(response, model)
-
-        return parse
-
     async def _parse_images(self, response: httpx.Response) -> ImageResponse:
         from ._image import ImageResponse
 
-        return self._parse(response, ImageResponse).bind(None, self._download)
+        return ImageResponse._from_response(response).bind(afetch=self._download)
 
     async def _open_stream(self, response: httpx.Response) -> AsyncChatStream:
         from ._streaming import AsyncChatStream
 
-        return AsyncChatStream(response, lambda exc: self._transport_error(exc, response.request))
-
-    async def _download(self, url: str) -> bytes:
-        limit = self._config.max_download_bytes
-        spec = download_request(url)
-        for _ in range(MAX_DOWNLOAD_REDIRECTS):
-            result = await self._request(spec, lambda r: aread_capped(r, limit))
-            if isinstance(result, bytes):
-                return result
-            spec = redirect_request(url, result)
-        raise too_many_redirects(url)
+        return AsyncChatStream(response, lambda exc: transport_error(exc, response.request))

@@ -1,53 +1,36 @@
-"""Everything the sync and async clients share that does no I/O: configuration, request
-building, error mapping, response parsing and logging."""
+"""``BaseClient``: everything the sync and async clients share that does no I/O (the
+configuration they were made with, their pool and retry policy, ``with_options``, request
+building and logging). ``_async_api_client`` adds the I/O on top."""
 
 from __future__ import annotations
 
 import http.cookiejar
-import json
 import logging
 import os
-import sys
-import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from dataclasses import replace
+from typing import Any, Generic, Self
 
 import httpx
 
+from ._config import ClientConfig, HttpT, check_http_client, resolve_config
 from ._constants import (
     DEFAULT_BASE_URL,
+    DEFAULT_CONNECTION_LIMITS,
     DEFAULT_MAX_DOWNLOAD_BYTES,
     DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT,
-    ENV_API_KEY,
-    ENV_BASE_URL,
-)
-from ._exceptions import (
-    APIConnectionError,
-    APIError,
-    APITimeoutError,
-    RateLimitError,
-    ResponseValidationError,
-    decode_body,
-    error_class_for,
-    error_fields,
 )
 from ._logging import configure_from_env, logger, redact
-from ._requests import RequestSpec, check_timeout
-from ._retry import RetryPolicy, reset_datetime, retry_after_from_headers
+from ._requests import RequestSpec, Timeout
+from ._retry import RetryPolicy
 from ._run import RouteCache
-from ._utils import NOT_GIVEN, NotGiven, given, is_loopback_host, mask_key, origin_of
+from ._utils import NOT_GIVEN, NotGiven, given, mask_key, origin_of
 from ._version import __version__
-
-if TYPE_CHECKING:
-    from ._models import APIResponse
-
-HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
-ModelT = TypeVar("ModelT", bound="APIResponse")
 
 USER_AGENT = f"railwail-python/{__version__}"
 STATIC_HEADERS = {"Accept": "application/json", "User-Agent": USER_AGENT}
+# The key of a client that sends its credentials nowhere (see BaseClient._anonymous).
+_ANONYMOUS_KEY = "rw-anonymous-download"
 
 
 class _NoCookieJar(http.cookiejar.CookieJar):
@@ -61,157 +44,6 @@ class _NoCookieJar(http.cookiejar.CookieJar):
         return None
 
 
-def without_cookies(client: HttpT) -> HttpT:
-    client.cookies.jar = _NoCookieJar()
-    return client
-
-
-class InsecureBaseURLWarning(UserWarning):
-    """The API key would travel unencrypted: ``http://`` to a host that is not this machine."""
-
-
-@dataclass(frozen=True, slots=True)
-class ClientConfig:
-    api_key: str = field(repr=False)
-    api_key_source: str
-    base_url: str
-    timeout: httpx.Timeout
-    max_retries: int
-    default_headers: dict[str, str]
-    max_download_bytes: int
-
-
-def _check_api_key(api_key: object) -> tuple[str, str]:
-    source = "api_key="
-    if api_key is None:
-        api_key = os.environ.get(ENV_API_KEY)
-        source = ENV_API_KEY
-        if api_key is None:
-            # Last, the key `railwail auth login` stored; the file is read only when needed.
-            from . import _credentials
-
-            api_key, path = _credentials.read_key()
-            source = _credentials.source_label(path)
-            if api_key is None:
-                raise ValueError(_credentials.missing_key_message(ENV_API_KEY, path))
-    if not isinstance(api_key, str):
-        raise TypeError(f"api_key must be a string; got {type(api_key).__name__}")
-    key = api_key.strip()
-    if not key:
-        raise ValueError(
-            f"The API key from {source} is empty: pass the key itself, e.g. "
-            f"railwail(api_key='rw_live_...'), or set {ENV_API_KEY}"
-        )
-    # Checked here so that httpx never echoes a bad header value (the key) in its own error.
-    if not key.isascii() or not key.isprintable() or " " in key:
-        raise ValueError(
-            f"The API key from {source} contains spaces or non-printable/non-ASCII characters; "
-            "copy it again from https://railwail.com/settings"
-        )
-    return key, source
-
-
-def _caller_stacklevel() -> int:
-    """The ``stacklevel`` that points a warning raised by our caller at the user's line."""
-    # Constructors, railwail() and with_options() reach normalize_base_url through different
-    # depths, so a fixed stacklevel blames an SDK frame for one of them; count instead.
-    package = os.path.dirname(__file__) + os.sep
-    frame = sys._getframe(2)  # level 1 is our caller; 2 is its caller
-    level = 2
-    while frame.f_back is not None and frame.f_code.co_filename.startswith(package):
-        frame = frame.f_back
-        level += 1
-    return level
-
-
-def normalize_base_url(base_url: object, *, warn: bool = True) -> str:
-    """An absolute http(s) URL without a trailing slash or a doubled ``/v1``."""
-    if not isinstance(base_url, str | httpx.URL):
-        raise TypeError(f"base_url must be a string; got {type(base_url).__name__}")
-    raw = str(base_url).strip()
-    try:
-        url = httpx.URL(raw)
-    except httpx.InvalidURL:
-        url = None
-    if url is None or url.scheme not in ("http", "https") or not url.host:
-        raise ValueError(
-            f"base_url must be an absolute http(s) URL such as {DEFAULT_BASE_URL!r}; got {raw!r}"
-        )
-    if url.query or url.fragment:
-        raise ValueError(f"base_url must not carry a query or fragment; got {raw!r}")
-    if url.userinfo:
-        # It would show up in repr(), error messages and logs; the key goes in api_key=.
-        raise ValueError(
-            "base_url must not contain credentials (user:password@); pass the key as api_key="
-        )
-    path = url.path.rstrip("/")
-    while path.endswith("/v1/v1"):
-        path = path[: -len("/v1")]
-    if warn and url.scheme == "http" and not is_loopback_host(url.host):
-        warnings.warn(
-            f"base_url {raw!r} uses plain http to a non-local host: the API key would be sent "
-            "unencrypted. Use https://",
-            InsecureBaseURLWarning,
-            stacklevel=_caller_stacklevel(),
-        )
-    return str(url.copy_with(path=path or "/")).rstrip("/")
-
-
-def _check_headers(headers: object, name: str) -> dict[str, str]:
-    if headers is None:
-        return {}
-    if not isinstance(headers, Mapping) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
-    ):
-        raise TypeError(f"{name} must be a mapping of str to str")
-    return dict(headers)
-
-
-def _check_max_retries(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"max_retries must be an integer of at least 0; got {value!r}")
-    if value < 0:
-        raise ValueError(f"max_retries must be at least 0 (0 turns retries off); got {value}")
-    return value
-
-
-def _check_max_bytes(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"max_download_bytes must be a positive integer; got {value!r}")
-    return value
-
-
-def resolve_config(
-    api_key: object,
-    base_url: object,
-    timeout: object,
-    max_retries: object,
-    default_headers: object,
-    max_download_bytes: object,
-    *,
-    warn_insecure: bool = True,
-) -> ClientConfig:
-    key, source = _check_api_key(api_key)
-    from_env = base_url is None and bool(os.environ.get(ENV_BASE_URL))
-    if base_url is None:
-        base_url = os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL
-    try:
-        url = normalize_base_url(base_url, warn=warn_insecure)
-    except ValueError as exc:
-        if from_env:
-            raise ValueError(f"{exc} (the value comes from {ENV_BASE_URL})") from None
-        raise
-    return ClientConfig(
-        api_key=key,
-        api_key_source=source,
-        base_url=url,
-        timeout=check_timeout(timeout) if given(timeout) else DEFAULT_TIMEOUT,
-        max_retries=_check_max_retries(max_retries),
-        default_headers=_check_headers(default_headers, "default_headers"),
-        max_download_bytes=_check_max_bytes(max_download_bytes),
-    )
-
-
 class SharedState(Generic[HttpT]):
     """What a client and the clients made from it by ``with_options`` share."""
 
@@ -221,19 +53,6 @@ class SharedState(Generic[HttpT]):
         # A pool we made carries Accept and User-Agent itself, so requests need not repeat them.
         self.has_static_headers = has_static_headers
         self.routes = RouteCache()
-
-
-def _check_http_client(http_client: object, expected: type[HttpT]) -> HttpT | None:
-    if http_client is None:
-        return None
-    if not isinstance(http_client, expected):
-        other = "AsyncRailwail" if expected is httpx.Client else "Railwail"
-        raise TypeError(
-            f"http_client must be an {expected.__module__}.{expected.__qualname__}; "
-            f"got {type(http_client).__name__} (an httpx.AsyncClient goes with AsyncRailwail, "
-            f"an httpx.Client with Railwail; did you mean {other}?)"
-        )
-    return http_client
 
 
 class BaseClient(Generic[HttpT]):
@@ -261,22 +80,41 @@ class BaseClient(Generic[HttpT]):
         config = resolve_config(
             api_key, base_url, timeout, max_retries, default_headers, max_download_bytes
         )
-        http = _check_http_client(http_client, self._http_class)
-        state: SharedState[HttpT]
-        if http is None:
-            state = SharedState(self._new_http(), owns_http=True, has_static_headers=True)
-        else:
-            state = SharedState(http, owns_http=False, has_static_headers=False)
-        self._setup(config, state, RetryPolicy(max_retries=config.max_retries))
+        http = check_http_client(http_client, self._http_class)
+        self._setup(config, self._new_state(http), RetryPolicy(max_retries=config.max_retries))
 
-    def _new_http(self) -> HttpT:
-        raise NotImplementedError
+    @classmethod
+    def _anonymous(cls) -> Self:
+        """A client for a download no client of the caller's asked for (an image built by
+        hand): it sends its credentials and default headers to no origin, and does not retry,
+        since there is no ``max_retries`` the caller chose."""
+        configure_from_env()
+        config = resolve_config(
+            _ANONYMOUS_KEY, DEFAULT_BASE_URL, NOT_GIVEN, 0, None, DEFAULT_MAX_DOWNLOAD_BYTES
+        )
+        client = object.__new__(cls)
+        client._setup(config, client._new_state(None), RetryPolicy(max_retries=0), anonymous=True)
+        return client
 
-    def _setup(self, config: ClientConfig, state: SharedState[HttpT], policy: RetryPolicy) -> None:
+    def _new_state(self, http: HttpT | None) -> SharedState[HttpT]:
+        if http is not None:
+            return SharedState(http, owns_http=False, has_static_headers=False)
+        pool = self._http_class(limits=DEFAULT_CONNECTION_LIMITS, headers=STATIC_HEADERS)
+        pool.cookies.jar = _NoCookieJar()
+        return SharedState(pool, owns_http=True, has_static_headers=True)
+
+    def _setup(
+        self,
+        config: ClientConfig,
+        state: SharedState[HttpT],
+        policy: RetryPolicy,
+        *,
+        anonymous: bool = False,
+    ) -> None:
         self._config = config
         self._state = state
         self._policy = policy
-        self._origin = origin_of(httpx.URL(config.base_url))
+        self._origin = None if anonymous else origin_of(httpx.URL(config.base_url))
         static = {} if state.has_static_headers else STATIC_HEADERS
         self._headers = {
             **static,
@@ -284,16 +122,36 @@ class BaseClient(Generic[HttpT]):
             "Authorization": f"Bearer {config.api_key}",
         }
 
-    def _derive(
+    def with_options(
         self,
         *,
-        api_key: str | None,
-        base_url: str | None,
-        timeout: float | httpx.Timeout | NotGiven,
-        max_retries: int | NotGiven,
-        default_headers: Mapping[str, str] | None,
-        max_download_bytes: int | NotGiven,
-    ) -> Any:
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: Timeout = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, str] | None = None,
+        max_download_bytes: int | NotGiven = NOT_GIVEN,
+    ) -> Self:
+        """A client with some options changed that shares this one's connection pool.
+
+        Cheap: make one per call site if you like. Closing it does not close the shared pool.
+        Options left out keep this client's values.
+
+        Args:
+            api_key: Another key.
+            base_url: Another base URL.
+            timeout: Seconds, or an ``httpx.Timeout``, for each attempt of every call.
+            max_retries: Retries after a retryable failure (0: never).
+            default_headers: Headers added to (and winning over) this client's own.
+            max_download_bytes: The largest image ``Image.read()`` downloads.
+
+        Returns:
+            A client of the same class with the changed options.
+
+        Raises:
+            ValueError: An option is out of range.
+            TypeError: An option has the wrong type.
+        """
         old = self._config
         config = resolve_config(
             api_key if api_key is not None else old.api_key,
@@ -345,8 +203,6 @@ class BaseClient(Generic[HttpT]):
             "create one client per process"
         )
 
-    # -- request building -------------------------------------------------------------------
-
     def _build_request(self, spec: RequestSpec) -> httpx.Request:
         if spec.absolute_url:
             url = spec.path
@@ -378,54 +234,6 @@ class BaseClient(Generic[HttpT]):
         )
         return request
 
-    # -- responses ---------------------------------------------------------------------------
-
-    @staticmethod
-    def _status_error(response: httpx.Response, secret: str | None = None) -> APIError:
-        status = response.status_code
-        headers = response.headers
-        body = _scrub(decode_body(response.content), secret)
-        message, etype, code = error_fields(body, status)
-        if 300 <= status < 400:
-            location = headers.get("location", "")
-            message = f"the gateway redirected to {location!r}; set base_url to the final URL"
-        kwargs: dict[str, Any] = {
-            "status": status,
-            "type": etype,
-            "code": code,
-            "request_id": headers.get("x-request-id") or headers.get("request-id"),
-            "body": body,
-            "headers": dict(headers),
-            "retry_after": retry_after_from_headers(headers, status),
-        }
-        cls = error_class_for(status)
-        if cls is RateLimitError:
-            return RateLimitError(message, reset=reset_datetime(headers), **kwargs)
-        return cls(message, **kwargs)
-
-    @staticmethod
-    def _transport_error(exc: httpx.HTTPError, request: httpx.Request) -> APIConnectionError:
-        url = str(request.url.copy_with(query=None))
-        if isinstance(exc, httpx.TimeoutException):
-            kind = type(exc).__name__.replace("Timeout", " timeout").strip().lower()
-            return APITimeoutError(f"Request timed out ({kind})", method=request.method, url=url)
-        detail = str(exc) or type(exc).__name__
-        return APIConnectionError(f"Connection error: {detail}", method=request.method, url=url)
-
-    @staticmethod
-    def _parse(response: httpx.Response, model: type[ModelT]) -> ModelT:
-        try:
-            obj = model.model_validate_json(response.content)
-        except ValueError as exc:  # pydantic's ValidationError and JSON errors alike
-            raise ResponseValidationError(
-                f"The gateway's answer to {response.request.method} {response.request.url.path} "
-                f"is not a valid {model.__name__}: {_first_error(exc)}",
-                body=decode_body(response.content),
-                request_id=response.headers.get("x-request-id"),
-            ) from None
-        attach_meta(obj, response.headers)
-        return obj
-
     @staticmethod
     def _log(request: httpx.Request, status: int | str, attempt: int, elapsed: float) -> None:
         if logger.isEnabledFor(logging.DEBUG):
@@ -438,40 +246,3 @@ class BaseClient(Generic[HttpT]):
                 elapsed,
                 redact(request.headers),
             )
-
-
-def attach_meta(obj: APIResponse, headers: httpx.Headers) -> None:
-    from ._models import APIResponse
-
-    # Straight into pydantic's private storage: its __setattr__ costs more than the rest of
-    # this function, once per object of every response.
-    obj.__pydantic_private__["_headers"] = headers  # type: ignore[index]  # set by pydantic
-    # Items of a list answer (images, models) are handed around on their own: they carry the
-    # metadata of the response they came in too.
-    for item in getattr(obj, "data", None) or ():
-        if isinstance(item, APIResponse):
-            item.__pydantic_private__["_headers"] = headers  # type: ignore[index]  # as above
-
-
-def _scrub(body: object, secret: str | None) -> object:
-    """The body with our own key masked, should a gateway or proxy echo it back."""
-    if not secret:
-        return body
-    if isinstance(body, str):
-        return body.replace(secret, mask_key(secret))
-    if isinstance(body, dict | list):
-        text = json.dumps(body)
-        if secret in text:
-            return json.loads(text.replace(secret, mask_key(secret)))
-    return body
-
-
-def _first_error(exc: Exception) -> str:
-    errors_of = getattr(exc, "errors", None)
-    if callable(errors_of):
-        errors = errors_of()
-        if errors:
-            first = errors[0]
-            where = ".".join(str(p) for p in first["loc"]) or "body"
-            return f"{where}: {first['msg']}"
-    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__

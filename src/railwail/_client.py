@@ -1,47 +1,44 @@
-"""``Railwail``, the sync client: a thin layer over the shared core (``_base_client``).
-Only ``_request`` and ``_attempt`` do I/O; every other method builds a spec with a pure
-function from ``_requests`` and parses the answer. ``_async_client`` is its twin."""
+# Generated from _async_client.py by scripts/unasync.py: do not edit.
+# Edit _async_client.py and run `make unasync`; `make lint` fails while the two differ.
+"""``Railwail``, the client for the railwail gateway: one method per endpoint, each a few
+lines over a pure request builder from ``_requests`` and the I/O of ``APIClient``.
+
+``_async_client.py`` is the source; ``_client.py`` is generated from it (``make unasync``).
+"""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Mapping, Sequence
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, overload
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import httpx
 
-from . import _lazy
-from ._base_client import STATIC_HEADERS, BaseClient, ModelT, without_cookies
-from ._constants import DEFAULT_CONNECTION_LIMITS
-from ._download import MAX_DOWNLOAD_REDIRECTS, read_capped, redirect_request, too_many_redirects
-from ._exceptions import RailwailError
+from ._allowed import ImageQuality, ImageResponseFormat, ImageStyle, Route
+from ._api_client import APIClient
+from ._error_mapping import transport_error
 from ._requests import (
     Messages,
-    RequestSpec,
     Timeout,
     call_options,
     chat_request,
-    check_model,
-    download_request,
     embed_request,
     image_request,
 )
 from ._resources import Models
-from ._routing import Route, check_options, check_type
-from ._run import chat_messages, check_run_input, image_prompt, route_or_lookup, unsupported
-from ._utils import NOT_GIVEN, NotGiven
+from ._routing import check_options
+from ._run import chat_messages, image_prompt, plan_run, route_or_lookup, unsupported
+from ._utils import NOT_GIVEN
 
 if TYPE_CHECKING:
     from ._image import Image, ImageResponse
     from ._models import ChatResponse, EmbeddingResponse
     from ._streaming import ChatStream
 
-T = TypeVar("T")
 
-
-class Railwail(BaseClient[httpx.Client]):
-    """Client for the railwail gateway. Safe to share across threads; create one and reuse it.
+class Railwail(APIClient):
+    """Client for the railwail gateway. Create one and reuse it: it is safe to share
+    across threads. Close it when done: ``with Railwail() as rw:`` or
+    ``rw.close()``.
 
     Args:
         api_key: Your key (``rw_live_...``). Defaults to ``RAILWAIL_API_KEY``.
@@ -50,47 +47,20 @@ class Railwail(BaseClient[httpx.Client]):
             (default: 5 s to connect, 300 s to read).
         max_retries: Retries after a connection error, timeout, 408, 409, 429 or 5xx (default 2).
         default_headers: Headers sent with every request.
-        http_client: Your own ``httpx.Client`` (proxies, CA bundles, transports). You close it.
-        max_download_bytes: The largest image ``Image.read()`` downloads (default 50 MiB).
+        http_client: Your own ``httpx.Client`` (proxies, CA bundles, transports). You
+            close it.
+        max_download_bytes: The largest image ``image.read()`` downloads (default 50 MiB).
+
+    Raises:
+        ValueError: No API key, or an option out of range.
+        TypeError: An option of the wrong type.
     """
-
-    _http_class = httpx.Client
-
-    def _new_http(self) -> httpx.Client:
-        return without_cookies(
-            httpx.Client(limits=DEFAULT_CONNECTION_LIMITS, headers=STATIC_HEADERS)
-        )
 
     @property
     def models(self) -> Models:
-        """The model catalogue: ``rw.models.list(...)``, ``rw.models.get(slug)``."""
+        """The model catalogue: ``for m in rw.models.list()``,
+        ``rw.models.get(slug)``."""
         return Models(self)
-
-    def with_options(
-        self,
-        *,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        timeout: Timeout = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        default_headers: Mapping[str, str] | None = None,
-        max_download_bytes: int | NotGiven = NOT_GIVEN,
-    ) -> Self:
-        """A client with some options changed that shares this one's connection pool.
-
-        Cheap: make one per call site if you like. Closing it does not close the shared pool.
-        """
-        clone: Self = self._derive(
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            max_download_bytes=max_download_bytes,
-        )
-        return clone
-
-    # -- endpoints -----------------------------------------------------------------------------
 
     def image(
         self,
@@ -99,10 +69,10 @@ class Railwail(BaseClient[httpx.Client]):
         *,
         n: int | None = None,
         size: str | None = None,
-        quality: Literal["standard", "hd"] | None = None,
-        style: Literal["vivid", "natural"] | None = None,
+        quality: ImageQuality | None = None,
+        style: ImageStyle | None = None,
         negative_prompt: str | None = None,
-        response_format: Literal["url", "b64_json"] | None = None,
+        response_format: ImageResponseFormat | None = None,
         timeout: Timeout = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -120,7 +90,8 @@ class Railwail(BaseClient[httpx.Client]):
             quality: ``"standard"`` or ``"hd"``.
             style: ``"vivid"`` or ``"natural"``.
             negative_prompt: What to leave out of the image.
-            response_format: ``"url"`` or ``"b64_json"``; ``Image.read()`` works for both.
+            response_format: ``"url"`` or ``"b64_json"``; ``image.read()`` works for
+                both.
             timeout: Overrides the client's timeout for this call.
             extra_headers: Extra headers for this call (they win over the defaults).
             extra_query: Extra query parameters.
@@ -128,8 +99,12 @@ class Railwail(BaseClient[httpx.Client]):
             idempotency_key: Reused across retries so a deduping gateway charges once;
                 generated when left out.
 
+        Returns:
+            The ``ImageResponse``: the images are in its ``data``.
+
         Raises:
             ValueError: An argument is out of range, before anything is sent.
+            TypeError: An argument has the wrong type, before anything is sent.
             APIError: The gateway refused (see the error tree in the README).
             APIConnectionError: No answer, after the retries ``max_retries`` allows.
         """
@@ -206,15 +181,32 @@ class Railwail(BaseClient[httpx.Client]):
 
         Args:
             model: A text model slug, e.g. ``"gpt-4o"``.
-            messages: ``[{"role": "user", "content": "Hello!"}, ...]``; roles system, user,
-                assistant, tool.
-            temperature: 0-2. max_tokens: at least 1. top_p: 0-1.
-            frequency_penalty: -2 to 2. presence_penalty: -2 to 2.
+            messages: ``[{"role": "user", "content": "Hello!"}, ...]``; roles system,
+                developer, user, assistant, tool; content a string or a list of parts.
+            temperature: 0-2.
+            max_tokens: At least 1.
+            top_p: 0-1.
+            frequency_penalty: -2 to 2.
+            presence_penalty: -2 to 2.
             stop: A stop sequence or a list of up to 4.
-            stream: ``True`` returns a :class:`ChatStream` of chunks instead.
+            stream: ``True`` returns a stream of chunks (``ChatStream``) instead. A
+                stream is retried only before its first chunk arrives.
+            timeout: Overrides the client's timeout for this call.
+            extra_headers: Extra headers for this call (they win over the defaults).
+            extra_query: Extra query parameters.
+            extra_body: Extra JSON fields the SDK does not know yet, sent as they are.
+            idempotency_key: Reused across retries so a deduping gateway charges once;
+                generated when left out.
 
-        The per-call options (``timeout``, ``extra_*``, ``idempotency_key``) are as in
-        :meth:`image`. A stream is retried only before its first chunk arrives.
+        Returns:
+            The ``ChatResponse`` (``.text`` is the first choice's content), or with
+            ``stream=True`` a stream to iterate with ``for chunk in stream``.
+
+        Raises:
+            ValueError: An argument is out of range, before anything is sent.
+            TypeError: An argument has the wrong type, before anything is sent.
+            APIError: The gateway refused (see the error tree in the README).
+            APIConnectionError: No answer, after the retries ``max_retries`` allows.
         """
         spec = chat_request(
             model,
@@ -230,7 +222,9 @@ class Railwail(BaseClient[httpx.Client]):
         )
         if stream:
             return self._request(spec, self._open_stream)
-        return self._request(spec, self._parser(_lazy.chat_response()))
+        from ._models import ChatResponse
+
+        return self._request(spec, self._parser(ChatResponse))
 
     def embed(
         self,
@@ -244,10 +238,27 @@ class Railwail(BaseClient[httpx.Client]):
         extra_body: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
     ) -> EmbeddingResponse:
-        """Embeddings (``POST /embeddings``) for a string or a non-empty list of strings.
+        """Embeddings (``POST /embeddings``).
 
-        ``response.vectors`` gives the vectors in input order. ``dimensions`` asks models
-        that support it for shorter vectors.
+        Args:
+            model: An embedding model slug, e.g. ``"text-embedding-3-small"``.
+            input: A string, or a non-empty list of non-empty strings.
+            dimensions: Asks models that support it for shorter vectors (at least 1).
+            timeout: Overrides the client's timeout for this call.
+            extra_headers: Extra headers for this call (they win over the defaults).
+            extra_query: Extra query parameters.
+            extra_body: Extra JSON fields the SDK does not know yet, sent as they are.
+            idempotency_key: Reused across retries so a deduping gateway charges once;
+                generated when left out.
+
+        Returns:
+            The ``EmbeddingResponse``; ``.vectors`` gives the vectors in input order.
+
+        Raises:
+            ValueError: An argument is out of range, before anything is sent.
+            TypeError: An argument has the wrong type, before anything is sent.
+            APIError: The gateway refused (see the error tree in the README).
+            APIConnectionError: No answer, after the retries ``max_retries`` allows.
         """
         spec = embed_request(
             model,
@@ -255,7 +266,9 @@ class Railwail(BaseClient[httpx.Client]):
             dimensions=dimensions,
             options=call_options(timeout, extra_headers, extra_query, extra_body, idempotency_key),
         )
-        return self._request(spec, self._parser(_lazy.embedding_response()))
+        from ._models import EmbeddingResponse
+
+        return self._request(spec, self._parser(EmbeddingResponse))
 
     @overload
     def run(
@@ -288,126 +301,62 @@ class Railwail(BaseClient[httpx.Client]):
     ) -> Any:
         """Runs any model and returns the plain result.
 
-        Images: ``list[Image]``; chat: ``str`` (the first choice's content); embeddings:
-        ``list[list[float]]``. The route comes from ``type=`` when given, else from the slug's
-        family (flux, dall-e, sd-, gpt, claude, ...embedding...), else from the catalogue's
-        category (``GET /models/{slug}``, asked once per client). ``options`` are those of
-        :meth:`image`, :meth:`chat` or :meth:`embed`, by route.
+        The route comes from ``type=`` when given, else from the slug's family (flux,
+        dall-e, sd-, gpt, claude, ...embedding...), else from the catalogue's category
+        (``GET /models/{slug}``, asked once per client).
+
+        Args:
+            model: Any model slug.
+            input: A prompt string; for chat models also a list of messages, for embedding
+                models also a list of strings.
+            type: ``"image"``, ``"chat"`` or ``"embed"`` to skip the routing.
+            **options: Those of :meth:`image`, :meth:`chat` (but not ``stream``) or
+                :meth:`embed`, by route.
+
+        Returns:
+            Images: ``list[Image]``; chat: ``str`` (the first choice's content); embeddings:
+            ``list[list[float]]``.
+
+        Raises:
+            TypeError: An option the route does not take, or an input of the wrong type.
+            ValueError: An argument is out of range, before anything is sent.
+            UnsupportedModelError: The catalogue's category is one ``run()`` cannot call.
+            APIError: The gateway refused (see the error tree in the README).
+            APIConnectionError: No answer, after the retries ``max_retries`` allows.
         """
-        route = check_type(type)
-        check_options(options, route)
-        check_model(model)
-        check_run_input(input)
+        route = plan_run(model, input, type, options, self._state.routes)
         if route is None:
-            route = self._route(model)
+            route = self._look_up_route(model)
             check_options(options, route)
         if route == "image":
-            return self.image(model, image_prompt(input), **options).data
+            images = self.image(model, image_prompt(input), **options)
+            return images.data
         if route == "chat":
-            return self.chat(model, chat_messages(input), **options).text
-        return self.embed(model, input, **options).vectors  # type: ignore[arg-type]  # checked by embed()
+            reply = self.chat(model, chat_messages(input), **options)
+            return reply.text
+        embeddings = self.embed(model, input, **options)  # type: ignore[arg-type]  # checked by embed()
+        return embeddings.vectors
 
-    def _route(self, model: str) -> Route:
+    def _look_up_route(self, model: str) -> Route:
+        # The catalogue's category, asked once per client: concurrent first calls for one
+        # slug wait for a single lookup.
         cache = self._state.routes
-        route, category = route_or_lookup(model, cache)
-        if route is not None:
-            return route
-        if category is None:
-            with cache.lock:
+        with cache.lock():
+            route, category = route_or_lookup(model, cache)
+            if route is None and category is None:
+                found = self.models.get(model)
+                category = cache.store(model, found.category)
                 route, category = route_or_lookup(model, cache)
-                if route is None and category is None:
-                    category = cache.store(model, self.models.get(model).category)
-                    route, category = route_or_lookup(model, cache)
         if route is None:
             raise unsupported(model, category)
         return route
 
-    # -- lifecycle -----------------------------------------------------------------------------
-
-    def close(self) -> None:
-        """Closes the connection pool, if this client created it. Idempotent."""
-        if self._state.owns_http:
-            self._state.http.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    # -- I/O -----------------------------------------------------------------------------------
-
-    def _request(self, spec: RequestSpec, parse: Callable[[httpx.Response], T]) -> T:
-        request = self._build_request(spec)
-        policy = self._policy
-        try:
-            return self._attempt(request, spec, parse, 1)
-        except RailwailError as exc:
-            delay = policy.first_retry_delay(exc)
-            if delay is None:
-                raise
-        policy.sleep(delay)
-        for attempt in policy.retrying():
-            with attempt:
-                return self._attempt(request, spec, parse, attempt.retry_state.attempt_number + 1)
-        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
-
-    def _attempt(
-        self,
-        request: httpx.Request,
-        spec: RequestSpec,
-        parse: Callable[[httpx.Response], T],
-        attempt: int,
-    ) -> T:
-        http = self._state.http
-        if http.is_closed:
-            raise RailwailError(f"This {type(self).__name__} is closed; create a new client")
-        start = time.perf_counter()
-        try:
-            response = http.send(request, stream=spec.stream)
-        except httpx.HTTPError as exc:
-            self._log(request, type(exc).__name__, attempt, time.perf_counter() - start)
-            raise self._transport_error(exc, request) from exc
-        self._log(request, response.status_code, attempt, time.perf_counter() - start)
-        try:
-            if not response.is_success and not (spec.absolute_url and response.is_redirect):
-                if spec.stream:
-                    response.read()
-                raise self._status_error(response, self._config.api_key)
-            return parse(response)
-        except httpx.HTTPError as exc:
-            response.close()
-            raise self._transport_error(exc, request) from exc
-        except BaseException:
-            response.close()
-            raise
-
-    def _parser(self, model: type[ModelT]) -> Callable[[httpx.Response], ModelT]:
-        return lambda response: self._parse(response, model)
-
     def _parse_images(self, response: httpx.Response) -> ImageResponse:
         from ._image import ImageResponse
 
-        return self._parse(response, ImageResponse).bind(self._download, None)
+        return ImageResponse._from_response(response).bind(fetch=self._download)
 
     def _open_stream(self, response: httpx.Response) -> ChatStream:
         from ._streaming import ChatStream
 
-        return ChatStream(response, lambda exc: self._transport_error(exc, response.request))
-
-    def _download(self, url: str) -> bytes:
-        # Redirects are followed here, hop by hop, so that every hop is checked (http(s) only)
-        # and built like the first: credentials and default headers only for our own origin.
-        limit = self._config.max_download_bytes
-        spec = download_request(url)
-        for _ in range(MAX_DOWNLOAD_REDIRECTS):
-            result = self._request(spec, lambda r: read_capped(r, limit))
-            if isinstance(result, bytes):
-                return result
-            spec = redirect_request(url, result)
-        raise too_many_redirects(url)
+        return ChatStream(response, lambda exc: transport_error(exc, response.request))

@@ -9,7 +9,7 @@ import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 from pydantic import PrivateAttr
 
@@ -43,9 +43,9 @@ class _ImageIO:
                 "this image came from AsyncRailwail: use `await image.aread()` "
                 "(or `await image.asave(path)`)"
             )
-        from ._download import standalone_fetch
+        from ._api_client import download_anonymously
 
-        return standalone_fetch
+        return download_anonymously
 
     def async_fetch(self) -> AsyncFetch:
         if self.afetch is not None:
@@ -54,9 +54,9 @@ class _ImageIO:
             raise RailwailError(
                 "this image came from Railwail (sync): use `image.read()` (or `image.save(path)`)"
             )
-        from ._download import standalone_afetch
+        from ._async_api_client import download_anonymously
 
-        return standalone_afetch
+        return download_anonymously
 
 
 def _b64decode(encoded: str) -> bytes:
@@ -140,7 +140,15 @@ class Image(APIResponse):
         return data
 
     async def aread(self) -> bytes:
-        """Async twin of :meth:`read`, for images from ``AsyncRailwail``."""
+        """The image's bytes, for images from ``AsyncRailwail``: decoded from base64, or
+        downloaded once and cached.
+
+        Raises:
+            APIConnectionError: The download failed or timed out (after retries).
+            APIError: The image host answered with an error status (e.g. an expired URL: 404).
+            ResponseValidationError: The image is larger than ``max_download_bytes`` or its
+                data cannot be decoded.
+        """
         data = self._local_bytes()
         if data is None:
             url = self._remote_url()
@@ -153,12 +161,30 @@ class Image(APIResponse):
         If ``path`` is a directory (or ends with a separator), the file gets a name derived from
         its content and the extension its bytes call for (``.png``, ``.jpg``, ``.webp``...).
         Missing parent directories are created. A failed download leaves no file behind.
+
+        Raises:
+            APIConnectionError: The download failed or timed out (after retries).
+            APIError: The image host answered with an error status.
+            ResponseValidationError: The image is too large or its data cannot be decoded.
+            OSError: The file could not be written.
         """
         data = self.read()
         return atomic_write(target_path(path, data), data)
 
     async def asave(self, path: str | os.PathLike[str] = ".") -> Path:
-        """Async twin of :meth:`save`; the file is written in a worker thread."""
+        """Writes the image to ``path`` atomically, in a worker thread, and returns the absolute
+        path written; for images from ``AsyncRailwail``.
+
+        If ``path`` is a directory (or ends with a separator), the file gets a name derived from
+        its content and the extension its bytes call for (``.png``, ``.jpg``, ``.webp``...).
+        Missing parent directories are created. A failed download leaves no file behind.
+
+        Raises:
+            APIConnectionError: The download failed or timed out (after retries).
+            APIError: The image host answered with an error status.
+            ResponseValidationError: The image is too large or its data cannot be decoded.
+            OSError: The file could not be written.
+        """
         import asyncio  # here, so that sync users never import it
 
         data = await self.aread()
@@ -225,7 +251,8 @@ class ImageResponse(APIResponse):
     created: int | None = None
     data: list[Image]
 
-    def bind(self, fetch: Fetch | None, afetch: AsyncFetch | None) -> ImageResponse:
+    def bind(self, *, fetch: Fetch | None = None, afetch: AsyncFetch | None = None) -> Self:
+        """Makes every image download through ``fetch`` (sync) or ``afetch`` (async)."""
         for image in self.data:
             # Straight into pydantic's private storage (see attach_meta): one write per image.
             image.__pydantic_private__["_io"] = _ImageIO(None, fetch, afetch)  # type: ignore[index]

@@ -1,16 +1,22 @@
-"""Response types. Every model keeps fields the gateway adds without notice (``extra="allow"``)
-and carries the request id and rate-limit state of the response it came from."""
+"""Response types, and how an HTTP response becomes one. Every model keeps fields the gateway
+adds without notice (``extra="allow"``) and carries the request id and rate-limit state of the
+response it came from."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Required, TypedDict
+from typing import TYPE_CHECKING, Any, Required, Self, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-from ._retry import reset_datetime
+from ._allowed import ChatRole
+from ._exceptions import ResponseValidationError, decode_body
+from ._headers import int_header, reset_datetime
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = [
     "APIObject",
@@ -32,16 +38,6 @@ __all__ = [
 ]
 
 
-def _int_header(headers: Mapping[str, str], name: str) -> int | None:
-    value = headers.get(name)
-    if value is None:
-        return None
-    try:
-        return int(float(value))
-    except ValueError:
-        return None
-
-
 @dataclass(frozen=True, slots=True)
 class RateLimit:
     """The key's rate-limit state as of one response.
@@ -58,8 +54,8 @@ class RateLimit:
 
     @classmethod
     def from_headers(cls, headers: Mapping[str, str]) -> RateLimit | None:
-        limit = _int_header(headers, "x-ratelimit-limit")
-        remaining = _int_header(headers, "x-ratelimit-remaining")
+        limit = int_header(headers, "x-ratelimit-limit")
+        remaining = int_header(headers, "x-ratelimit-remaining")
         reset = reset_datetime(headers)
         if limit is None and remaining is None and reset is None:
             return None
@@ -94,11 +90,53 @@ class APIResponse(APIObject):
         """The rate-limit headers of the response this object came from, if any were sent."""
         return RateLimit.from_headers(self._headers) if self._headers is not None else None
 
+    @classmethod
+    def _from_response(cls, response: httpx.Response) -> Self:
+        """The response's JSON body as this type, carrying the response's metadata.
+
+        Raises:
+            ResponseValidationError: The body is not JSON, or not this type's shape.
+        """
+        try:
+            obj = cls.model_validate_json(response.content)
+        except ValueError as exc:  # pydantic's ValidationError and JSON errors alike
+            raise ResponseValidationError(
+                f"The gateway's answer to {response.request.method} {response.request.url.path} "
+                f"is not a valid {cls.__name__}: {_first_error(exc)}",
+                body=decode_body(response.content),
+                request_id=response.headers.get("x-request-id"),
+            ) from None
+        attach_meta(obj, response.headers)
+        return obj
+
+
+def attach_meta(obj: APIResponse, headers: Mapping[str, str]) -> None:
+    """Gives ``obj``, and the items of its ``data`` list, the headers of its response."""
+    # Straight into pydantic's private storage: its __setattr__ costs more than the rest of
+    # this function, once per object of every response.
+    obj.__pydantic_private__["_headers"] = headers  # type: ignore[index]  # set by pydantic
+    # Items of a list answer (images, models) are handed around on their own: they carry the
+    # metadata of the response they came in too.
+    for item in getattr(obj, "data", None) or ():
+        if isinstance(item, APIResponse):
+            item.__pydantic_private__["_headers"] = headers  # type: ignore[index]  # as above
+
+
+def _first_error(exc: Exception) -> str:
+    errors_of = getattr(exc, "errors", None)
+    if callable(errors_of):
+        errors = errors_of()
+        if errors:
+            first = errors[0]
+            where = ".".join(str(p) for p in first["loc"]) or "body"
+            return f"{where}: {first['msg']}"
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
 
 class ChatMessage(TypedDict, total=False):
     """One chat message as sent to the gateway. Plain dicts of the same shape work too."""
 
-    role: Required[Literal["system", "user", "assistant", "tool", "developer"]]
+    role: Required[ChatRole]
     content: Required[str | list[dict[str, Any]] | None]
     name: str
     tool_call_id: str

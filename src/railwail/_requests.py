@@ -12,6 +12,22 @@ from urllib.parse import quote
 
 import httpx
 
+from ._allowed import (
+    CHAT_ROLES,
+    IMAGE_COUNT,
+    IMAGE_QUALITIES,
+    IMAGE_RESPONSE_FORMATS,
+    IMAGE_SIZES,
+    IMAGE_STYLES,
+    MAX_STOP_SEQUENCES,
+    MIN_DIMENSIONS,
+    MIN_MAX_TOKENS,
+    MODEL_CATEGORIES,
+    PAGE_SIZE,
+    PENALTY,
+    TEMPERATURE,
+    TOP_P,
+)
 from ._utils import NOT_GIVEN, NotGiven, given
 
 if TYPE_CHECKING:
@@ -21,12 +37,6 @@ if TYPE_CHECKING:
 Messages = Sequence["ChatMessage"] | Sequence[Mapping[str, Any]]
 Timeout = float | httpx.Timeout | NotGiven
 
-IMAGE_SIZES = ("256x256", "512x512", "1024x1024", "1024x1792", "1792x1024")
-IMAGE_QUALITIES = ("standard", "hd")
-IMAGE_STYLES = ("vivid", "natural")
-IMAGE_RESPONSE_FORMATS = ("url", "b64_json")
-CHAT_ROLES = ("system", "user", "assistant", "tool", "developer")
-MODEL_CATEGORIES = ("text", "image", "embedding", "video", "audio")
 _SIZE_RE = re.compile(r"^[1-9][0-9]{0,4}x[1-9][0-9]{0,4}$")
 
 
@@ -190,7 +200,7 @@ def image_request(
 ) -> RequestSpec:
     body: dict[str, Any] = {"model": check_model(model), "prompt": _text(prompt, "prompt")}
     if n is not None:
-        body["n"] = _int(n, "n", 1, 4)
+        body["n"] = _int(n, "n", *IMAGE_COUNT)
     if size is not None:
         if not isinstance(size, str):
             raise TypeError(f"size must be a string such as '1024x1024'; got {size!r}")
@@ -261,26 +271,29 @@ def chat_request(
 ) -> RequestSpec:
     body: dict[str, Any] = {"model": check_model(model), "messages": check_messages(messages)}
     if temperature is not None:
-        body["temperature"] = _number(temperature, "temperature", 0, 2)
+        body["temperature"] = _number(temperature, "temperature", *TEMPERATURE)
     if max_tokens is not None:
-        body["max_tokens"] = _int(max_tokens, "max_tokens", 1)
+        body["max_tokens"] = _int(max_tokens, "max_tokens", MIN_MAX_TOKENS)
     if top_p is not None:
-        body["top_p"] = _number(top_p, "top_p", 0, 1)
+        body["top_p"] = _number(top_p, "top_p", *TOP_P)
     if frequency_penalty is not None:
-        body["frequency_penalty"] = _number(frequency_penalty, "frequency_penalty", -2, 2)
+        body["frequency_penalty"] = _number(frequency_penalty, "frequency_penalty", *PENALTY)
     if presence_penalty is not None:
-        body["presence_penalty"] = _number(presence_penalty, "presence_penalty", -2, 2)
+        body["presence_penalty"] = _number(presence_penalty, "presence_penalty", *PENALTY)
     if stop is not None:
         if isinstance(stop, str):
             body["stop"] = stop
         elif (
             isinstance(stop, Sequence)
-            and 0 < len(stop) <= 4
+            and 0 < len(stop) <= MAX_STOP_SEQUENCES
             and all(isinstance(s, str) and s for s in stop)
         ):
             body["stop"] = list(stop)
         else:
-            raise ValueError(f"stop must be a string or a list of 1 to 4 strings; got {stop!r}")
+            raise ValueError(
+                f"stop must be a string or a list of 1 to {MAX_STOP_SEQUENCES} strings; "
+                f"got {stop!r}"
+            )
     if not isinstance(stream, bool):
         raise TypeError(f"stream must be True or False; got {stream!r}")
     if stream:
@@ -312,14 +325,14 @@ def embed_request(
 ) -> RequestSpec:
     body: dict[str, Any] = {"model": check_model(model), "input": check_embed_input(input)}
     if dimensions is not None:
-        body["dimensions"] = _int(dimensions, "dimensions", 1)
+        body["dimensions"] = _int(dimensions, "dimensions", MIN_DIMENSIONS)
     return _spec("POST", "/embeddings", options, body)
 
 
 def list_models_params(
     category: str | None, provider: str | None, featured: bool | None, page_size: int
 ) -> dict[str, Any]:
-    params: dict[str, Any] = {"limit": _int(page_size, "page_size", 1, 100)}
+    params: dict[str, Any] = {"limit": _int(page_size, "page_size", *PAGE_SIZE)}
     if category is not None:
         params["category"] = _choice(category, "category", MODEL_CATEGORIES)
     if provider is not None:

@@ -1,13 +1,12 @@
-"""The one retry policy both clients run under tenacity, and the headers that steer it."""
+"""The one retry policy both clients run under tenacity (the headers that steer it are read
+in ``_headers``)."""
 
 from __future__ import annotations
 
-import email.utils
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -18,55 +17,6 @@ from ._exceptions import APIConnectionError, APIError
 
 if TYPE_CHECKING:
     from tenacity import AsyncRetrying
-
-
-def _parse_float(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    return number if number == number and number not in (float("inf"), float("-inf")) else None
-
-
-def retry_after_from_headers(
-    headers: Mapping[str, str], status: int, now: float | None = None
-) -> float | None:
-    """Seconds the server asked us to wait: ``retry-after-ms``, then ``Retry-After`` (seconds or
-    HTTP date), then on 429 ``X-RateLimit-Reset`` (an absolute Unix time). ``None`` if none."""
-    now = time.time() if now is None else now
-    ms = _parse_float(headers.get("retry-after-ms"))
-    if ms is not None:
-        return max(ms / 1000.0, 0.0)
-    raw = headers.get("retry-after")
-    if raw is not None:
-        seconds = _parse_float(raw)
-        if seconds is not None:
-            return max(seconds, 0.0)
-        try:
-            when = email.utils.parsedate_to_datetime(raw)
-        except (TypeError, ValueError, IndexError):
-            when = None
-        if when is not None:
-            if when.tzinfo is None:
-                when = when.replace(tzinfo=UTC)
-            return max(when.timestamp() - now, 0.0)
-    if status == 429:
-        reset = _parse_float(headers.get("x-ratelimit-reset"))
-        if reset is not None:
-            return max(reset - now, 0.0)
-    return None
-
-
-def reset_datetime(headers: Mapping[str, str]) -> datetime | None:
-    reset = _parse_float(headers.get("x-ratelimit-reset"))
-    if reset is None:
-        return None
-    try:
-        return datetime.fromtimestamp(reset, tz=UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
 
 
 def is_retryable(exc: BaseException, max_retry_after: float = MAX_RETRY_AFTER) -> bool:

@@ -1,4 +1,5 @@
-"""The parts of ``run()`` both twins share: the per-client category cache and input checks."""
+"""The parts of ``run()`` both twins share: the checks made before any request
+(``plan_run``), the per-client category cache, and the input conversions per route."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ._allowed import Route
 from ._exceptions import UnsupportedModelError
-from ._routing import CATEGORY_ROUTES, Route, route_from_slug
+from ._requests import check_model
+from ._routing import CATEGORY_ROUTES, check_options, check_type, route_from_slug
 
 if TYPE_CHECKING:
     import asyncio
@@ -24,8 +27,11 @@ class RouteCache:
 
     def __init__(self) -> None:
         self._categories: dict[str, str] = {}
-        self.lock = threading.Lock()
+        self._lock = threading.Lock()
         self._async_lock: asyncio.Lock | None = None
+
+    def lock(self) -> threading.Lock:
+        return self._lock
 
     def async_lock(self) -> asyncio.Lock:
         if self._async_lock is None:
@@ -44,6 +50,31 @@ class RouteCache:
 
     def __len__(self) -> int:
         return len(self._categories)
+
+
+def plan_run(
+    model: object, input: object, type_: object, options: dict[str, object], cache: RouteCache
+) -> Route | None:
+    """Checks a ``run()`` call before anything is sent. Returns its route when ``type=``, the
+    slug or the client's category cache decides it, with the options checked against it;
+    ``None`` when only the catalogue can tell (``GET /models/{slug}``).
+
+    Raises:
+        TypeError: An unknown option, one of another route, or an input of the wrong type.
+        ValueError: An empty model or input, or an unknown ``type``.
+        UnsupportedModelError: The cached category is one no route serves.
+    """
+    route = check_type(type_)
+    check_options(options, route)
+    slug = check_model(model)
+    check_run_input(input)
+    if route is None:
+        route, category = route_or_lookup(slug, cache)
+        if route is None and category is not None:
+            raise unsupported(slug, category)
+        if route is not None:
+            check_options(options, route)
+    return route
 
 
 def route_or_lookup(model: str, cache: RouteCache) -> tuple[Route | None, str | None]:

@@ -6,7 +6,7 @@ import json
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import Any, Self
 
 import httpx
 
@@ -17,9 +17,7 @@ from ._exceptions import (
     error_class_for,
     error_fields,
 )
-
-if TYPE_CHECKING:
-    from ._models import ChatChunk, RateLimit
+from ._models import ChatChunk, RateLimit, attach_meta
 
 __all__ = ["AsyncChatStream", "ChatStream", "SSEDecoder", "ServerSentEvent"]
 
@@ -141,12 +139,7 @@ class _StreamCore:
         response: httpx.Response,
         to_error: Callable[[httpx.HTTPError], APIConnectionError],
     ) -> None:
-        from ._base_client import attach_meta
-        from ._models import ChatChunk
-
         self.response = response
-        self._chunk_cls = ChatChunk
-        self._attach = attach_meta
         self._to_error = to_error
         self._parts: list[str] = []
         self._started = False
@@ -161,8 +154,6 @@ class _StreamCore:
     @property
     def rate_limit(self) -> RateLimit | None:
         """The rate-limit headers sent with this stream."""
-        from ._models import RateLimit
-
         return RateLimit.from_headers(self.response.headers)
 
     def text(self) -> str:
@@ -196,14 +187,14 @@ class _StreamCore:
         if event.event == "error" or (isinstance(payload, dict) and "error" in payload):
             raise stream_error(payload, self.response.headers)
         try:
-            chunk = self._chunk_cls.model_validate(payload)
+            chunk = ChatChunk.model_validate(payload)
         except ValueError as exc:
             raise ResponseValidationError(
                 f"a stream event is not a chat.completion.chunk: {exc.__class__.__name__}",
                 body=payload,
                 request_id=self.request_id,
             ) from None
-        self._attach(chunk, self.response.headers)
+        attach_meta(chunk, self.response.headers)
         if chunk.text:
             self._parts.append(chunk.text)
         return chunk
@@ -261,7 +252,12 @@ class ChatStream(_StreamCore):
 
 
 class AsyncChatStream(_StreamCore):
-    """Async twin of :class:`ChatStream`: ``async for chunk in stream``, ``async with``."""
+    """A streamed chat completion from ``AsyncRailwail``: ``async for chunk in stream`` gives
+    ``ChatChunk`` objects.
+
+    The HTTP response is closed when the stream is exhausted, when ``aclose()`` is awaited,
+    when an ``async with`` block ends, or when an ``async for`` loop over it is left early.
+    """
 
     def __aiter__(self) -> AsyncIterator[ChatChunk]:
         if self._started:
@@ -286,7 +282,8 @@ class AsyncChatStream(_StreamCore):
             await self.response.aclose()
 
     async def final_text(self) -> str:
-        """Async twin of :meth:`ChatStream.final_text`."""
+        """Reads the stream to its end, unless a loop already consumed or left it, and returns
+        the whole text of the first choice."""
         async for _ in self:
             pass
         return self.text()

@@ -14,7 +14,6 @@ and does no I/O; that also keeps the pytest plugin from importing the emulator a
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -25,18 +24,20 @@ if TYPE_CHECKING:
 
 __all__ = ["CATALOGUE", "FakeGateway", "RecordedRequest", "record_retry_waits"]
 
-_HOMES = {
-    "CATALOGUE": "._catalogue",
-    "FakeGateway": "._gateway",
-    "RecordedRequest": "._records",
-    "record_retry_waits": "._waits",
-}
-
 
 def __getattr__(name: str) -> Any:
-    if name not in _HOMES:
+    # Loaded on first use, by an import inside this function (docs/architecture.md).
+    value: Any
+    if name == "CATALOGUE":
+        from ._catalogue import CATALOGUE as value
+    elif name == "FakeGateway":
+        from ._gateway import FakeGateway as value
+    elif name == "RecordedRequest":
+        from ._records import RecordedRequest as value
+    elif name == "record_retry_waits":
+        from ._waits import record_retry_waits as value
+    else:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_HOMES[name], __name__), name)
     globals()[name] = value  # later lookups skip __getattr__
     return value
 

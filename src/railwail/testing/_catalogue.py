@@ -12,15 +12,18 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-CATEGORIES = ("text", "image", "embedding", "video", "audio")
-IMAGE_SIZES = ("256x256", "512x512", "1024x1024", "1024x1792", "1792x1024")
+from .._allowed import IMAGE_COUNT, IMAGE_SIZES
 
 _CREATED = 1_700_000_000
 
 # slug, name, category, owned_by, provider_model_id, fixed, input/1k, output/1k, featured,
 # description, capabilities
 _ROWS: tuple[tuple[str, str, str, str, str, float, float, float, bool, str, dict[str, Any]], ...]
-_IMAGE_CAPS: dict[str, Any] = {"sizes": list(IMAGE_SIZES), "max_n": 4, "formats": ["png"]}
+_IMAGE_CAPS: dict[str, Any] = {
+    "sizes": list(IMAGE_SIZES),
+    "max_n": IMAGE_COUNT[1],
+    "formats": ["png"],
+}
 _ROWS = (
     ("sd-3-5-medium-stability", "Stable Diffusion 3.5 Medium", "image", "stability",
      "stability-ai/stable-diffusion-3.5-medium", 4, 0, 0, False,

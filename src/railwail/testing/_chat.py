@@ -7,45 +7,78 @@ import secrets
 import time
 from typing import Any
 
+from .._allowed import (
+    CHAT_ROLES,
+    MAX_STOP_SEQUENCES,
+    MIN_MAX_TOKENS,
+    PENALTY,
+    TEMPERATURE,
+    TOP_P,
+)
 from ._handlers import Outcome, optional_number, require_model, words
 from ._replies import Reply, bad_request, json_reply
 
-ROLES = ("system", "user", "assistant", "tool")
-
 
 def _messages(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The messages, checked as the SDK checks them: a known role; content a string or a list
+    of content parts, left out only by an assistant message that carries ``tool_calls``."""
     messages = body.get("messages")
     if not isinstance(messages, list) or not messages:
         raise bad_request("'messages' is required and must be a non-empty list")
     for i, message in enumerate(messages):
         if not isinstance(message, dict):
             raise bad_request(f"'messages[{i}]' must be an object with 'role' and 'content'")
-        if message.get("role") not in ROLES:
-            raise bad_request(f"'messages[{i}].role' must be one of {', '.join(ROLES)}")
-        if not isinstance(message.get("content"), str):
-            raise bad_request(f"'messages[{i}].content' must be a string")
+        role = message.get("role")
+        if role not in CHAT_ROLES:
+            raise bad_request(f"'messages[{i}].role' must be one of {', '.join(CHAT_ROLES)}")
+        content = message.get("content")
+        if content is None and not (role == "assistant" and message.get("tool_calls")):
+            raise bad_request(
+                f"'messages[{i}].content' is required (only an assistant message with "
+                "'tool_calls' may leave it out)"
+            )
+        if content is not None and not isinstance(content, str | list):
+            raise bad_request(f"'messages[{i}].content' must be a string or a list of parts")
     return messages
+
+
+def _text(message: dict[str, Any]) -> str:
+    """A message's text: its content string, or the text of its ``{"type": "text"}`` parts."""
+    content = message.get("content")
+    if isinstance(content, str):
+        return content
+    parts = content if isinstance(content, list) else []
+    return " ".join(
+        part["text"]
+        for part in parts
+        if isinstance(part, dict)
+        and part.get("type") == "text"
+        and isinstance(part.get("text"), str)
+    )
 
 
 def _stops(body: dict[str, Any]) -> list[str]:
     stop = body.get("stop")
     if stop is None:
         return []
-    stops = [stop] if isinstance(stop, str) else stop
+    if isinstance(stop, str):
+        return [stop] if stop else []  # "" stops nothing
     if (
-        not isinstance(stops, list)
-        or len(stops) > 4
-        or not all(isinstance(s, str) and s for s in stops)
+        not isinstance(stop, list)
+        or len(stop) > MAX_STOP_SEQUENCES
+        or not all(isinstance(s, str) and s for s in stop)
     ):
-        raise bad_request("'stop' must be a non-empty string or a list of up to 4 of them")
-    return stops
+        raise bad_request(
+            f"'stop' must be a string or a list of up to {MAX_STOP_SEQUENCES} non-empty strings"
+        )
+    return stop
 
 
 def _reply_text(
     model: str, messages: list[dict[str, Any]], stops: list[str], max_tokens: int | None
 ) -> tuple[list[str], str]:
     """The reply's words and its finish reason."""
-    last_user = next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
+    last_user = next((_text(m) for m in reversed(messages) if m["role"] == "user"), "")
     text = " ".join(words(f"Echo from {model}: {last_user}"))
     cuts = [text.find(s) for s in stops if s in text]
     if cuts:
@@ -80,17 +113,17 @@ def create_chat(body: dict[str, Any]) -> Outcome:
     """
     entry = require_model(body, "text")
     messages = _messages(body)
-    optional_number(body, "temperature", 0, 2)
-    optional_number(body, "top_p", 0, 1)
-    optional_number(body, "frequency_penalty", -2, 2)
-    optional_number(body, "presence_penalty", -2, 2)
-    max_tokens = optional_number(body, "max_tokens", 1, 1_000_000, integer=True)
+    optional_number(body, "temperature", *TEMPERATURE)
+    optional_number(body, "top_p", *TOP_P)
+    optional_number(body, "frequency_penalty", *PENALTY)
+    optional_number(body, "presence_penalty", *PENALTY)
+    max_tokens = optional_number(body, "max_tokens", MIN_MAX_TOKENS, None, integer=True)
     stops = _stops(body)
     stream = body.get("stream", False)
     if not isinstance(stream, bool):
         raise bad_request("'stream' must be a boolean")
     tokens, finish_reason = _reply_text(entry["slug"], messages, stops, max_tokens)
-    prompt_tokens = sum(len(words(m["content"])) for m in messages)
+    prompt_tokens = sum(len(words(_text(m))) for m in messages)
     usage = {
         "prompt_tokens": prompt_tokens,
         "completion_tokens": len(tokens),

@@ -14,20 +14,30 @@ import threading
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import unquote
 
 from ._chat import create_chat
 from ._faults import Fault, FaultQueue
 from ._handlers import Outcome, create_embeddings, create_images, get_model, list_models
 from ._records import RecordedRequest
 from ._replies import JSON_TYPE, GatewayError, Reply, bad_request, error_payload, error_reply
+from ._router import Call, Endpoint, Router
 
 PREFIX = "/api/v1"
 WINDOW_SECONDS = 60
 DEFAULT_LIMIT = 60
 _MALFORMED = b'{"created": 1700000000, "data": [{"url": "http://127.0.0.1/files/trunc'
 
-_Scope = tuple[str, str, str]  # (api key, route, idempotency key)
+_Scope = tuple[str, str, str]  # (api key, path pattern, idempotency key)
+
+# Every endpoint of /api/v1. A new endpoint is one row here (and its handler); 404 and 405
+# follow from the table. POST endpoints are idempotent by key and charged for.
+ENDPOINTS = (
+    Endpoint("GET", "/models", lambda call: Outcome(list_models(call.request.query))),
+    Endpoint("GET", "/models/{slug}", lambda call: Outcome(get_model(call.params["slug"]))),
+    Endpoint("POST", "/images/generations", lambda call: create_images(call.body, call.origin)),
+    Endpoint("POST", "/chat/completions", lambda call: create_chat(call.body)),
+    Endpoint("POST", "/embeddings", lambda call: create_embeddings(call.body)),
+)
 
 
 def _merge(base: dict[str, str], override: dict[str, str]) -> dict[str, str]:
@@ -62,6 +72,7 @@ class Core:
         self._windows: dict[str, tuple[float, int]] = {}
         self._stored: dict[_Scope, tuple[Any, Reply]] = {}
         self._inflight: set[_Scope] = set()
+        self._router = Router(ENDPOINTS)
 
     def reset(self) -> None:
         """Forget requests, faults, rate windows and idempotency; restore the credits."""
@@ -135,32 +146,24 @@ class Core:
         return dataclasses.replace(reply, headers=_merge(headers, reply.headers))
 
     def _route(self, request: RecordedRequest, route: str, key: str) -> Reply:
-        slug = route[len("/models/") :] if route.startswith("/models/") else ""
-        if route == "/models" or (slug and "/" not in slug):
-            self._need_method(request, "GET")
-            return get_model(unquote(slug)) if slug else list_models(request.query)
-        if route in ("/images/generations", "/chat/completions", "/embeddings"):
-            self._need_method(request, "POST")
-            return self._post(request, route, key)
-        raise GatewayError(404, f"No route for {request.path}")
+        endpoint, params = self._router.match(request.method, route, request.path)
+        call = Call(request, params, origin=self._origin())
+        if endpoint.method != "POST":
+            return endpoint.handler(call).reply
+        return self._post(endpoint, call, key)
 
-    @staticmethod
-    def _need_method(request: RecordedRequest, method: str) -> None:
-        if request.method != method:
-            message = f"Method {request.method} not allowed on {request.path}"
-            raise GatewayError(405, message, headers={"Allow": method})
-
-    def _post(self, request: RecordedRequest, route: str, key: str) -> Reply:
+    def _post(self, endpoint: Endpoint, call: Call, key: str) -> Reply:
         try:
-            body = json.loads(request.body)
+            body = json.loads(call.request.body)
         except ValueError:
             raise bad_request("The request body is not valid JSON") from None
         if not isinstance(body, dict):
             raise bad_request("The request body must be a JSON object")
-        idem = request.headers.get("idempotency-key")
+        call = dataclasses.replace(call, body=body)
+        idem = call.request.headers.get("idempotency-key")
         if not idem:
-            return self._perform(route, body)
-        scope = (key, route, idem)
+            return self._perform(endpoint, call)
+        scope = (key, endpoint.pattern, idem)
         with self._lock:
             stored = self._stored.get(scope)
             if stored is None:
@@ -172,11 +175,11 @@ class Core:
             if stored[0] != body:
                 message = "'Idempotency-Key' was already used with a different request body"
                 raise GatewayError(400, message, code="idempotency_key_reused")
-            self._mark_replayed(request)
+            self._mark_replayed(call.request)
             headers = _merge(stored[1].headers, {"Idempotent-Replayed": "true"})
             return dataclasses.replace(stored[1], headers=headers)
         try:
-            reply = self._perform(route, body)
+            reply = self._perform(endpoint, call)
             with self._lock:
                 self._stored[scope] = (body, reply)
             return reply
@@ -184,14 +187,8 @@ class Core:
             with self._lock:
                 self._inflight.discard(scope)
 
-    def _perform(self, route: str, body: dict[str, Any]) -> Reply:
-        outcome: Outcome
-        if route == "/images/generations":
-            outcome = create_images(body, self._origin())
-        elif route == "/chat/completions":
-            outcome = create_chat(body)
-        else:
-            outcome = create_embeddings(body)
+    def _perform(self, endpoint: Endpoint, call: Call) -> Reply:
+        outcome = endpoint.handler(call)
         with self._lock:
             if self.credits is not None:
                 if outcome.cost > self.credits:

@@ -16,7 +16,17 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._catalogue import BY_SLUG, CATALOGUE, CATEGORIES, IMAGE_SIZES
+from .._allowed import (
+    IMAGE_COUNT,
+    IMAGE_QUALITIES,
+    IMAGE_RESPONSE_FORMATS,
+    IMAGE_SIZES,
+    IMAGE_STYLES,
+    MIN_DIMENSIONS,
+    MODEL_CATEGORIES,
+    PAGE_SIZE,
+)
+from ._catalogue import BY_SLUG, CATALOGUE
 from ._png import render_image
 from ._replies import GatewayError, Reply, bad_request, json_reply
 
@@ -50,16 +60,19 @@ def require_model(body: dict[str, Any], category: str) -> dict[str, Any]:
 
 
 def optional_number(
-    body: dict[str, Any], name: str, low: float, high: float, *, integer: bool = False
+    body: dict[str, Any], name: str, low: float, high: float | None, *, integer: bool = False
 ) -> Any:
-    """`body[name]` if it is a number in `[low, high]`, None if absent; else a 400."""
+    """`body[name]` if it is a number in `[low, high]` (`high` None: no upper bound), None if
+    absent; else a 400."""
     value = body.get(name)
     if value is None:
         return None
     ok_type = isinstance(value, int) or (not integer and isinstance(value, float))
-    if isinstance(value, bool) or not ok_type or not low <= value <= high:
+    in_range = ok_type and low <= value and (high is None or value <= high)
+    if isinstance(value, bool) or not in_range:
         kind = "an integer" if integer else "a number"
-        raise bad_request(f"'{name}' must be {kind} between {low:g} and {high:g}")
+        bounds = f"of at least {low:g}" if high is None else f"between {low:g} and {high:g}"
+        raise bad_request(f"'{name}' must be {kind} {bounds}")
     return value
 
 
@@ -95,12 +108,12 @@ def _int_param(query: dict[str, str], name: str, default: int, low: int, high: i
 def list_models(query: dict[str, str]) -> Reply:
     """`GET /models` with `category`, `provider`, `featured`, `limit` and `offset`."""
     category = query.get("category")
-    if category is not None and category not in CATEGORIES:
-        raise bad_request(f"'category' must be one of {', '.join(CATEGORIES)}")
+    if category is not None and category not in MODEL_CATEGORIES:
+        raise bad_request(f"'category' must be one of {', '.join(MODEL_CATEGORIES)}")
     featured_raw = query.get("featured")
     if featured_raw is not None and featured_raw.lower() not in ("true", "false"):
         raise bad_request("'featured' must be true or false")
-    limit = _int_param(query, "limit", 50, 1, 100)
+    limit = _int_param(query, "limit", 50, *PAGE_SIZE)
     offset = _int_param(query, "offset", 0, 0, 1_000_000)
     provider = query.get("provider")
     selected = [
@@ -144,11 +157,13 @@ def create_images(body: dict[str, Any], origin: str) -> Outcome:
     prompt = body.get("prompt")
     if not isinstance(prompt, str) or not prompt.strip():
         raise bad_request("'prompt' is required and must be a non-empty string")
-    n = optional_number(body, "n", 1, 4, integer=True) or 1
+    n = optional_number(body, "n", *IMAGE_COUNT, integer=True) or 1
+    # The documented sizes only: the SDK passes other "WxH" sizes on for the gateway to judge,
+    # and whether a model takes them is not documented.
     size = optional_choice(body, "size", IMAGE_SIZES) or "1024x1024"
-    optional_choice(body, "quality", ("standard", "hd"))
-    optional_choice(body, "style", ("vivid", "natural"))
-    fmt = optional_choice(body, "response_format", ("url", "b64_json")) or "url"
+    optional_choice(body, "quality", IMAGE_QUALITIES)
+    optional_choice(body, "style", IMAGE_STYLES)
+    fmt = optional_choice(body, "response_format", IMAGE_RESPONSE_FORMATS) or "url"
     negative = body.get("negative_prompt")
     if negative is not None and not isinstance(negative, str):
         raise bad_request("'negative_prompt' must be a string")
@@ -195,7 +210,8 @@ def create_embeddings(body: dict[str, Any]) -> Outcome:
     ):
         raise bad_request("'input' must be a non-empty string or a non-empty list of them")
     native = int(entry["capabilities"]["dimensions"])
-    dimensions = optional_number(body, "dimensions", 1, native, integer=True) or native
+    # A model's vectors cannot be longer than its own: that bound is the model's, not the API's.
+    dimensions = optional_number(body, "dimensions", MIN_DIMENSIONS, native, integer=True) or native
     fmt = optional_choice(body, "encoding_format", ("float", "base64")) or "float"
     data: list[dict[str, Any]] = []
     for index, text in enumerate(inputs):

@@ -1,0 +1,154 @@
+"""``AsyncAPIClient``: the I/O under ``AsyncRailwail``. ``_request`` sends one request spec
+under the retry policy and hands the answer to a parse function; ``_download`` fetches an
+image with a size cap, checking every redirect. It knows no endpoint and no response type:
+those sit above it (an image built by hand downloads through ``download_anonymously``).
+
+``_async_api_client.py`` is the source; ``_api_client.py`` is generated from it
+(``make unasync``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from types import TracebackType
+from typing import TYPE_CHECKING, Self, TypeVar
+
+import httpx
+
+from ._base_client import BaseClient
+from ._download import (
+    MAX_DOWNLOAD_REDIRECTS,
+    declared_length,
+    location,
+    redirect_request,
+    too_large,
+    too_many_redirects,
+)
+from ._error_mapping import status_error, transport_error
+from ._exceptions import RailwailError
+from ._requests import RequestSpec, download_request
+
+if TYPE_CHECKING:
+    from ._models import APIResponse
+
+T = TypeVar("T")
+ResponseT = TypeVar("ResponseT", bound="APIResponse")
+
+
+class AsyncAPIClient(BaseClient[httpx.AsyncClient]):
+    """Sends requests and downloads; ``AsyncRailwail`` adds the endpoints."""
+
+    _http_class = httpx.AsyncClient
+
+    async def aclose(self) -> None:
+        """Closes the connection pool, if this client created it. Idempotent."""
+        if self._state.owns_http:
+            await self._state.http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def _request(
+        self, spec: RequestSpec, parse: Callable[[httpx.Response], Awaitable[T]]
+    ) -> T:
+        request = self._build_request(spec)
+        policy = self._policy
+        try:
+            return await self._attempt(request, spec, parse, 1)
+        except RailwailError as exc:
+            delay = policy.first_retry_delay(exc)
+            if delay is None:
+                raise
+        # Tenacity runs the retries only, so that a call that succeeds at once pays nothing
+        # for it.
+        await policy.asleep(delay)
+        async for attempt in policy.async_retrying():
+            with attempt:
+                number = attempt.retry_state.attempt_number + 1
+                return await self._attempt(request, spec, parse, number)
+        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
+
+    async def _attempt(
+        self,
+        request: httpx.Request,
+        spec: RequestSpec,
+        parse: Callable[[httpx.Response], Awaitable[T]],
+        attempt: int,
+    ) -> T:
+        http = self._state.http
+        if http.is_closed:
+            raise RailwailError(f"This {type(self).__name__} is closed; create a new client")
+        start = time.perf_counter()
+        try:
+            response = await http.send(request, stream=spec.stream)
+        except httpx.HTTPError as exc:
+            self._log(request, type(exc).__name__, attempt, time.perf_counter() - start)
+            raise transport_error(exc, request) from exc
+        self._log(request, response.status_code, attempt, time.perf_counter() - start)
+        try:
+            if not response.is_success and not (spec.absolute_url and response.is_redirect):
+                if spec.stream:
+                    await response.aread()
+                raise status_error(response, self._config.api_key)
+            return await parse(response)
+        except httpx.HTTPError as exc:
+            await response.aclose()
+            raise transport_error(exc, request) from exc
+        except BaseException:
+            await response.aclose()
+            raise
+
+    def _parser(self, model: type[ResponseT]) -> Callable[[httpx.Response], Awaitable[ResponseT]]:
+        async def parse(response: httpx.Response) -> ResponseT:
+            return model._from_response(response)
+
+        return parse
+
+    async def _download(self, url: str) -> bytes:
+        # Redirects are followed here, hop by hop, so that every hop is checked (http(s) only)
+        # and built like the first: credentials and default headers only for our own origin.
+        limit = self._config.max_download_bytes
+        spec = download_request(url)
+        for _ in range(MAX_DOWNLOAD_REDIRECTS):
+            result = await self._request(spec, lambda r: read_capped(r, limit))
+            if isinstance(result, bytes):
+                return result
+            spec = redirect_request(url, result)
+        raise too_many_redirects(url)
+
+
+async def read_capped(response: httpx.Response, limit: int) -> bytes | str:
+    """The body, refusing (and closing) as soon as it is known to be larger than ``limit``;
+    for a redirect, the URL it points to."""
+    try:
+        if response.is_redirect:
+            return location(response)
+        declared = declared_length(response)
+        if declared is not None and declared > limit:
+            raise too_large(response, limit)
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > limit:
+                raise too_large(response, limit)
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        await response.aclose()
+
+
+async def download_anonymously(url: str) -> bytes:
+    """Downloads an image built by hand (no client made it) as a client would (size cap,
+    redirects checked hop by hop, errors mapped), sending no key and not retrying."""
+    async with AsyncAPIClient._anonymous() as client:
+        return await client._download(url)
