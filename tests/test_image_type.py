@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import gzip
-import hashlib
 import io
 import os
 import sys
@@ -29,18 +28,20 @@ from railwail import (
     ServerError,
 )
 from railwail.types import Image, ImageResponse
+from support import (
+    API_KEY,
+    BASE_URL,
+    CDN_URL,
+    GIF,
+    IMG_URL,
+    JPEG,
+    ORIGIN,
+    PNG,
+    WEBP,
+    generated_name,
+    names,
+)
 
-# The values of tests/conftest.py (a conftest is not importable as a module by name).
-BASE_URL = "http://127.0.0.1:8787/api/v1"
-CDN_URL = "http://127.0.0.2:8788"
-API_KEY = "rw_test_0123456789abcdefghij"
-
-IMG_URL = f"{CDN_URL}/img/a.png"
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR-fake-png-body"
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00-fake-jpeg"
-WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 -fake-webp"
-GIF = b"GIF89a\x01\x00\x01\x00-fake-gif"
 UNKNOWN = b"just some bytes"
 
 SIGNATURES = [(PNG, ".png"), (JPEG, ".jpg"), (WEBP, ".webp"), (GIF, ".gif"), (UNKNOWN, ".bin")]
@@ -55,10 +56,6 @@ def _real_png(width: int, height: int) -> bytes:
     buf = io.BytesIO()
     PILImage.new("RGB", (width, height), (200, 30, 60)).save(buf, format="PNG")
     return buf.getvalue()
-
-
-def _generated_name(data: bytes, ext: str) -> str:
-    return f"railwail-{hashlib.sha256(data).hexdigest()[:16]}{ext}"
 
 
 def _mock_generation(gw: respx.MockRouter, item: dict[str, Any]) -> respx.Route:
@@ -78,10 +75,6 @@ async def async_image(gw: respx.MockRouter, aclient: AsyncRailwail, **item: Any)
 
 def _cdn(gw: respx.MockRouter, data: bytes, url: str = IMG_URL) -> respx.Route:
     return gw.get(url).respond(200, content=data, headers={"content-type": "image/png"})
-
-
-def _names(directory: Path) -> list[str]:
-    return sorted(p.name for p in directory.iterdir())
 
 
 def _downloads(gw: respx.MockRouter) -> list[httpx.Request]:
@@ -177,7 +170,7 @@ def test_save_writes_exact_bytes(gw: respx.MockRouter, client: Railwail, tmp_pat
     assert written == target
     assert written.is_absolute()
     assert target.read_bytes() == PNG
-    assert sorted(p.name for p in target.parent.iterdir()) == ["out.png"]
+    assert names(target.parent) == ["out.png"]
 
 
 @pytest.mark.anyio
@@ -191,7 +184,7 @@ async def test_asave_writes_exact_bytes(
     assert written == target
     assert written.is_absolute()
     assert target.read_bytes() == PNG
-    assert sorted(p.name for p in target.parent.iterdir()) == ["out.png"]
+    assert names(target.parent) == ["out.png"]
 
 
 def test_save_relative_path_returns_absolute(
@@ -211,7 +204,7 @@ def test_save_overwrites(gw: respx.MockRouter, client: Railwail, tmp_path: Path)
     image = sync_image(gw, client, b64_json=_b64(PNG))
     assert image.save(target) == target
     assert target.read_bytes() == PNG
-    assert [p.name for p in tmp_path.iterdir()] == ["out.png"]
+    assert names(tmp_path) == ["out.png"]
 
 
 def test_save_default_is_current_directory(
@@ -220,7 +213,7 @@ def test_save_default_is_current_directory(
     monkeypatch.chdir(tmp_path)
     image = sync_image(gw, client, b64_json=_b64(GIF))
     written = image.save()
-    assert written == tmp_path.resolve() / _generated_name(GIF, ".gif")
+    assert written == tmp_path.resolve() / generated_name(GIF, ".gif")
     assert written.read_bytes() == GIF
 
 
@@ -230,9 +223,9 @@ def test_save_into_directory_names_by_content(
 ) -> None:
     image = sync_image(gw, client, b64_json=_b64(data))
     written = image.save(tmp_path)
-    assert written == tmp_path / _generated_name(data, ext)
+    assert written == tmp_path / generated_name(data, ext)
     assert written.read_bytes() == data
-    assert [p.name for p in tmp_path.iterdir()] == [written.name]
+    assert names(tmp_path) == [written.name]
 
 
 @pytest.mark.parametrize(("data", "ext"), SIGNATURES, ids=SIGNATURE_IDS)
@@ -248,7 +241,7 @@ def test_save_trailing_slash_creates_directory(
     _cdn(gw, data)
     image = sync_image(gw, client, url=IMG_URL)
     written = image.save("new/dir/")
-    assert written == tmp_path.resolve() / "new" / "dir" / _generated_name(data, ext)
+    assert written == tmp_path.resolve() / "new" / "dir" / generated_name(data, ext)
     assert written.read_bytes() == data
 
 
@@ -260,7 +253,7 @@ async def test_asave_into_directory_names_by_content(
     _cdn(gw, data)
     image = await async_image(gw, aclient, url=IMG_URL)
     written = await image.asave(f"{tmp_path}/out/")
-    assert written == tmp_path / "out" / _generated_name(data, ext)
+    assert written == tmp_path / "out" / generated_name(data, ext)
     assert written.read_bytes() == data
 
 
@@ -293,10 +286,10 @@ def _prepare_target(tmp_path: Path, kind: str) -> Path:
 
 def _check_nothing_written(tmp_path: Path, kind: str) -> None:
     if kind == "existing":
-        assert [p.name for p in tmp_path.iterdir()] == ["out.png"]
+        assert names(tmp_path) == ["out.png"]
         assert (tmp_path / "out.png").read_bytes() == b"precious old picture"
     else:
-        assert _names(tmp_path) == []
+        assert names(tmp_path) == []
 
 
 @pytest.mark.parametrize("kind", ["new", "existing", "directory"])
@@ -494,7 +487,7 @@ async def test_cdn_download_has_no_authorization_async(
     assert API_KEY not in str(sent.raw)
 
 
-OWN_ORIGIN_URL = "http://127.0.0.1:8787/files/a.png"
+OWN_ORIGIN_URL = f"{ORIGIN}/files/a.png"
 
 
 def test_own_origin_download_has_authorization(gw: respx.MockRouter, client: Railwail) -> None:
@@ -578,7 +571,7 @@ def test_non_http_url_refused_before_any_request(
     with pytest.raises(ValueError, match=r"image url must be an http\(s\) URL"):
         image.save(tmp_path / "x.png")
     assert _downloads(gw) == []
-    assert _names(tmp_path) == []
+    assert names(tmp_path) == []
 
 
 @pytest.mark.anyio
@@ -795,7 +788,7 @@ async def test_read_on_async_url_image_is_refused(
     with pytest.raises(RailwailError, match=r"asave"):
         image.save(tmp_path)
     assert cdn.call_count == 0
-    assert _names(tmp_path) == []
+    assert names(tmp_path) == []
 
 
 @pytest.mark.anyio
@@ -809,7 +802,7 @@ async def test_aread_on_sync_url_image_is_refused(
     with pytest.raises(RailwailError, match=r"image\.save"):
         await image.asave(tmp_path)
     assert cdn.call_count == 0
-    assert _names(tmp_path) == []
+    assert names(tmp_path) == []
 
 
 @pytest.mark.anyio
@@ -863,7 +856,7 @@ def test_hand_built_image_errors(gw: respx.MockRouter, tmp_path: Path) -> None:
     gw.get(f"{CDN_URL}/redirect.png").respond(302, headers={"location": final_url})
     _cdn(gw, GIF, url=final_url)
     assert Image(url=f"{CDN_URL}/redirect.png").read() == GIF
-    assert _names(tmp_path) == []
+    assert names(tmp_path) == []
 
 
 @pytest.mark.anyio
@@ -874,7 +867,7 @@ async def test_hand_built_image_errors_async(gw: respx.MockRouter, tmp_path: Pat
     gw.get(f"{CDN_URL}/down.png").mock(side_effect=httpx.ConnectError("refused"))
     with pytest.raises(APIConnectionError):
         await Image(url=f"{CDN_URL}/down.png").aread()
-    assert _names(tmp_path) == []
+    assert names(tmp_path) == []
 
 
 # -- invalid data --------------------------------------------------------------------------------
@@ -926,7 +919,7 @@ def test_neither_url_nor_b64(gw: respx.MockRouter, client: Railwail, tmp_path: P
     assert info.value.body == {"url": None, "b64_json": None, "revised_prompt": "nothing here"}
     with pytest.raises(ResponseValidationError):
         image.save(tmp_path)
-    assert _names(tmp_path) == []
+    assert names(tmp_path) == []
     assert _downloads(gw) == []
 
 
@@ -1001,7 +994,7 @@ def test_save_to_a_name_near_the_length_limit(
     name = "a" * 251 + ".png"  # 255 bytes: the usual limit for one file name
     path = sync_image(gw, client, b64_json=base64.b64encode(PNG).decode()).save(tmp_path / name)
     assert path.read_bytes() == PNG
-    assert _names(tmp_path) == [name]
+    assert names(tmp_path) == [name]
 
 
 def test_size_of_the_wrong_type_is_a_type_error(gw: respx.MockRouter, client: Railwail) -> None:

@@ -13,12 +13,7 @@ import respx
 
 from railwail import AsyncRailwail, Railwail, ResponseValidationError
 from railwail.types import Image, ImageResponse, RateLimit
-
-# The values of tests/conftest.py (a conftest is not importable as a module by name).
-BASE_URL = "http://127.0.0.1:8787/api/v1"
-CDN_URL = "http://127.0.0.2:8788"
-API_KEY = "rw_test_0123456789abcdefghij"
-GENERATIONS_URL = f"{BASE_URL}/images/generations"
+from support import API_KEY, BASE_URL, CDN_URL, GENERATIONS_URL, IMAGES_OK
 
 FULL_ARGS: dict[str, Any] = {
     "n": 2,
@@ -62,7 +57,7 @@ def _check_request_basics(request: httpx.Request) -> None:
 
 
 def _mock(gw: respx.MockRouter, **kwargs: Any) -> respx.Route:
-    kwargs.setdefault("json", {"created": 1, "data": [{"url": f"{CDN_URL}/a.png"}]})
+    kwargs.setdefault("json", IMAGES_OK)
     return gw.post("/images/generations").respond(200, **kwargs)
 
 

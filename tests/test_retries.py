@@ -4,10 +4,9 @@ every POST carries across its attempts, and the pure helpers in ``railwail._retr
 from __future__ import annotations
 
 import email.utils
-import inspect
 import json
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -28,32 +27,9 @@ from railwail import (
 )
 from railwail._retry import RetryPolicy, is_retryable, reset_datetime, retry_after_from_headers
 from railwail.testing import record_retry_waits
+from support import API_KEY, BASE_URL, EMBED_OK, EMBED_URL, MODEL_OK, Client, resolve
 
 pytestmark = pytest.mark.anyio
-
-BASE_URL = "http://127.0.0.1:8787/api/v1"  # as in tests/conftest.py
-API_KEY = "rw_test_0123456789abcdefghij"
-EMBED_URL = f"{BASE_URL}/embeddings"
-EMBED_OK = {"object": "list", "data": [{"index": 0, "embedding": [0.5, 0.25]}]}
-MODEL_OK = {"id": "flux-schnell", "object": "model", "category": "image"}
-
-Client = Railwail | AsyncRailwail
-
-
-async def resolve(value: Any) -> Any:
-    return await value if inspect.isawaitable(value) else value
-
-
-@pytest.fixture(params=["sync", "async"])
-async def rw(request: pytest.FixtureRequest, sleeps: list[float]) -> AsyncIterator[Client]:
-    if request.param == "sync":
-        with Railwail(API_KEY, base_url=BASE_URL) as client:
-            record_retry_waits(client, sleeps)
-            yield client
-    else:
-        async with AsyncRailwail(API_KEY, base_url=BASE_URL) as aclient:
-            record_retry_waits(aclient, sleeps)
-            yield aclient
 
 
 async def embed(client: Client, **kwargs: Any) -> Any:
@@ -124,7 +100,7 @@ async def test_retry_then_success_returns_the_value(
         side_effect=[error(503), error(429), httpx.Response(200, json=EMBED_OK)]
     )
     res = await embed(rw)
-    assert res.vectors == [[0.5, 0.25]]
+    assert res.vectors == [[0.25, -0.5]]
     assert route.call_count == 3
     assert len(sleeps) == 2
 
@@ -413,22 +389,12 @@ async def test_backoff_ceiling(rw: Client, gw: respx.MockRouter, sleeps: list[fl
 # -- max_retries --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", ["sync", "async"])
 async def test_max_retries_zero_makes_one_attempt(
-    kind: str, gw: respx.MockRouter, sleeps: list[float]
+    make_client: Callable[..., Client], gw: respx.MockRouter, sleeps: list[float]
 ) -> None:
     route = gw.post("/embeddings").mock(return_value=error(503))
-    cls = Railwail if kind == "sync" else AsyncRailwail
-    client = cls(API_KEY, base_url=BASE_URL, max_retries=0)
-    record_retry_waits(client, sleeps)
-    try:
-        with pytest.raises(ServerError):
-            await embed(client)
-    finally:
-        if isinstance(client, AsyncRailwail):
-            await client.aclose()
-        else:
-            client.close()
+    with pytest.raises(ServerError):
+        await embed(make_client(API_KEY, max_retries=0))
     assert route.call_count == 1
     assert sleeps == []
 
@@ -483,7 +449,7 @@ async def test_connection_error_then_success(
     route = gw.post("/embeddings").mock(
         side_effect=[httpx.RemoteProtocolError("peer closed"), httpx.Response(200, json=EMBED_OK)]
     )
-    assert (await embed(rw)).vectors == [[0.5, 0.25]]
+    assert (await embed(rw)).vectors == [[0.25, -0.5]]
     assert route.call_count == 2
     assert len(sleeps) == 1
 

@@ -14,9 +14,8 @@ import respx
 from railwail import AsyncRailwail, NotFoundError, Railwail, UnsupportedModelError
 from railwail._routing import route_from_slug
 from railwail.types import Image
+from support import API_KEY, BASE_URL, CDN_URL, CHAT_OK, IMAGES_OK
 
-IMAGES = {"created": 1, "data": [{"url": "http://127.0.0.2:8788/a.png"}]}
-CHAT = {"choices": [{"message": {"role": "assistant", "content": "42"}}]}
 EMBED = {"data": [{"index": 0, "embedding": [1.0, 0.0]}, {"index": 1, "embedding": [0.0, 1.0]}]}
 
 
@@ -65,11 +64,11 @@ def test_slug_families(slug: str, route: str | None) -> None:
 
 
 def test_image_route_returns_images(gw: respx.MockRouter, client: Railwail) -> None:
-    route = gw.post("/images/generations").respond(200, json=IMAGES)
+    route = gw.post("/images/generations").respond(200, json=IMAGES_OK)
     images = client.run("flux-schnell", "A cat in space", n=1, size="512x512")
     assert isinstance(images, list)
     assert isinstance(images[0], Image)
-    assert images[0].url == "http://127.0.0.2:8788/a.png"
+    assert images[0].url == f"{CDN_URL}/a.png"
     assert json.loads(route.calls.last.request.content) == {
         "model": "flux-schnell",
         "prompt": "A cat in space",
@@ -79,7 +78,7 @@ def test_image_route_returns_images(gw: respx.MockRouter, client: Railwail) -> N
 
 
 def test_chat_route_returns_the_text(gw: respx.MockRouter, client: Railwail) -> None:
-    route = gw.post("/chat/completions").respond(200, json=CHAT)
+    route = gw.post("/chat/completions").respond(200, json=CHAT_OK)
     assert client.run("gpt-4o", "Explain quantum computing simply", temperature=0.2) == "42"
     assert json.loads(route.calls.last.request.content) == {
         "model": "gpt-4o",
@@ -101,8 +100,8 @@ def test_embed_route_returns_vectors(gw: respx.MockRouter, client: Railwail) -> 
 
 
 def test_type_forces_the_route(gw: respx.MockRouter, client: Railwail) -> None:
-    chat = gw.post("/chat/completions").respond(200, json=CHAT)
-    images = gw.post("/images/generations").respond(200, json=IMAGES)
+    chat = gw.post("/chat/completions").respond(200, json=CHAT_OK)
+    images = gw.post("/images/generations").respond(200, json=IMAGES_OK)
     lookup = gw.get(url__regex=r"/models/.*").respond(200, json=_model("x", "video"))
     assert client.run("my-finetune", "hello", type="chat") == "42"
     assert client.run("gpt-4o", "a drawing", type="image")[0].url.endswith("a.png")
@@ -113,7 +112,7 @@ def test_catalogue_fallback_is_looked_up_once_per_client(
     gw: respx.MockRouter, client: Railwail
 ) -> None:
     lookup = gw.get("/models/mystic-2").respond(200, json=_model("mystic-2", "image"))
-    gw.post("/images/generations").respond(200, json=IMAGES)
+    gw.post("/images/generations").respond(200, json=IMAGES_OK)
     for _ in range(5):
         assert len(client.run("mystic-2", "a fox")) == 1
     derived = client.with_options(timeout=30)
@@ -125,7 +124,7 @@ def test_catalogue_lookup_is_single_flight_across_threads(
     gw: respx.MockRouter, client: Railwail
 ) -> None:
     lookup = gw.get("/models/sonar-pro").respond(200, json=_model("sonar-pro", "text"))
-    gw.post("/chat/completions").respond(200, json=CHAT)
+    gw.post("/chat/completions").respond(200, json=CHAT_OK)
     results: list[str] = []
     barrier = threading.Barrier(8)
 
@@ -189,7 +188,7 @@ def test_run_argument_checks(
 
 def test_foreign_option_after_catalogue_lookup(gw: respx.MockRouter, client: Railwail) -> None:
     gw.get("/models/mystic-2").respond(200, json=_model("mystic-2", "image"))
-    images = gw.post("/images/generations").respond(200, json=IMAGES)
+    images = gw.post("/images/generations").respond(200, json=IMAGES_OK)
     with pytest.raises(TypeError, match="'max_tokens', which does not apply to image"):
         client.run("mystic-2", "a cat", max_tokens=5)
     assert images.call_count == 0
@@ -219,8 +218,8 @@ def test_run_input_checks(
 
 @pytest.mark.anyio
 async def test_async_routes(gw: respx.MockRouter, aclient: AsyncRailwail) -> None:
-    gw.post("/images/generations").respond(200, json=IMAGES)
-    gw.post("/chat/completions").respond(200, json=CHAT)
+    gw.post("/images/generations").respond(200, json=IMAGES_OK)
+    gw.post("/chat/completions").respond(200, json=CHAT_OK)
     gw.post("/embeddings").respond(200, json=EMBED)
     images = await aclient.run("flux-schnell", "a cat")
     assert images[0].url.endswith("a.png")
@@ -234,7 +233,7 @@ async def test_async_catalogue_lookup_once_for_many_tasks(
     gw: respx.MockRouter, aclient: AsyncRailwail
 ) -> None:
     lookup = gw.get("/models/mystic-2").respond(200, json=_model("mystic-2", "image"))
-    gw.post("/images/generations").respond(200, json=IMAGES)
+    gw.post("/images/generations").respond(200, json=IMAGES_OK)
     results = await asyncio.gather(*(aclient.run("mystic-2", "a fox") for _ in range(10)))
     assert [len(r) for r in results] == [1] * 10
     assert lookup.call_count == 1
@@ -258,8 +257,8 @@ def test_cache_is_shared_but_lookups_use_the_right_client(gw: respx.MockRouter) 
     lookup = gw.get("/models/mystic-2").mock(
         return_value=httpx.Response(200, json=_model("mystic-2", "text"))
     )
-    gw.post("/chat/completions").respond(200, json=CHAT)
-    with Railwail("rw_test_key_for_cache_check", base_url="http://127.0.0.1:8787/api/v1") as rw:
+    gw.post("/chat/completions").respond(200, json=CHAT_OK)
+    with Railwail(API_KEY, base_url=BASE_URL) as rw:
         assert rw.run("mystic-2", "hi") == "42"
         assert rw.with_options(max_retries=0).run("mystic-2", "hi") == "42"
     assert lookup.call_count == 1

@@ -3,11 +3,10 @@ sent to another origin. Logging is silent unless ``RAILWAIL_LOG`` asks for it.""
 
 from __future__ import annotations
 
-import inspect
 import logging
 import re
 import traceback
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -28,18 +27,13 @@ from railwail import (
     ServerError,
 )
 from railwail.testing import record_retry_waits
+from support import BASE_URL, CDN_URL, EMBED_OK, EMBED_URL, Client, Twin, close, read, resolve
 
 pytestmark = pytest.mark.anyio
 
-BASE_URL = "http://127.0.0.1:8787/api/v1"  # as in tests/conftest.py
-CDN_URL = "http://127.0.0.2:8788"
 # Distinctive, so that a leak of any recognisable part of it is caught.
 KEY = "rw_test_SuperSecretKeyMaterial_7f3a9c"
 KEY_PARTS = (KEY, "SuperSecretKeyMaterial", "SuperSecret")
-EMBED_URL = f"{BASE_URL}/embeddings"
-EMBED_OK = {"object": "list", "data": [{"index": 0, "embedding": [0.5]}]}
-
-Client = Railwail | AsyncRailwail
 
 
 def assert_no_key(text: str) -> None:
@@ -47,20 +41,10 @@ def assert_no_key(text: str) -> None:
         assert part not in text
 
 
-async def resolve(value: Any) -> Any:
-    return await value if inspect.isawaitable(value) else value
-
-
-@pytest.fixture(params=["sync", "async"])
-async def rw(request: pytest.FixtureRequest) -> AsyncIterator[Client]:
-    if request.param == "sync":
-        with Railwail(KEY, base_url=BASE_URL) as client:
-            record_retry_waits(client, jitter=0.0)
-            yield client
-    else:
-        async with AsyncRailwail(KEY, base_url=BASE_URL) as aclient:
-            record_retry_waits(aclient, jitter=0.0)
-            yield aclient
+@pytest.fixture
+def rw(make_client: Callable[..., Client]) -> Client:
+    """A client of the twin under test that holds the distinctive key."""
+    return make_client(KEY)
 
 
 async def embed(client: Client) -> Any:
@@ -146,12 +130,10 @@ async def test_bad_call_arguments_never_echo_the_key(rw: Client, gw: respx.MockR
     assert route.call_count == 0
 
 
-@pytest.mark.parametrize("kind", ["sync", "async"])
-async def test_key_validation_errors_never_echo_the_key(kind: str) -> None:
-    cls = Railwail if kind == "sync" else AsyncRailwail
+async def test_key_validation_errors_never_echo_the_key(twin: Twin) -> None:
     bad = KEY + " trailing-part"
     with pytest.raises(ValueError) as info:
-        cls(bad, base_url=BASE_URL)
+        twin(bad, base_url=BASE_URL)
     assert_no_key(full_text(info.value))
 
 
@@ -171,10 +153,7 @@ async def test_image_download_from_another_origin_sends_no_key(
     cdn = gw.get(f"{CDN_URL}/img/a.png").respond(200, content=b"\x89PNG-a")
     same = gw.get(f"{BASE_URL}/files/b.png").respond(200, content=b"\x89PNG-b")
     res = await resolve(rw.image("flux-schnell", "a cat"))
-    if isinstance(rw, AsyncRailwail):
-        first, second = await res.data[0].aread(), await res.data[1].aread()
-    else:
-        first, second = res.data[0].read(), res.data[1].read()
+    first, second = await read(res.data[0], rw), await read(res.data[1], rw)
     assert (first, second) == (b"\x89PNG-a", b"\x89PNG-b")
     assert "Authorization" not in cdn.calls.last.request.headers
     assert_no_key(str(cdn.calls.last.request.headers))
@@ -215,17 +194,15 @@ def railwail_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord
     return [r for r in caplog.records if r.name.startswith("railwail")]
 
 
-@pytest.mark.parametrize("kind", ["sync", "async"])
 async def test_debug_log_shows_each_attempt_and_redacts(
-    kind: str,
+    twin: Twin,
     gw: respx.MockRouter,
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
     fresh_logging: logging.Logger,
 ) -> None:
     monkeypatch.setenv("RAILWAIL_LOG", "debug")
-    cls = Railwail if kind == "sync" else AsyncRailwail
-    client = cls(KEY, base_url=BASE_URL, default_headers={"X-Api-Key": KEY + "-copy"})
+    client = twin(KEY, base_url=BASE_URL, default_headers={"X-Api-Key": KEY + "-copy"})
     record_retry_waits(client, jitter=0.0)
     # RAILWAIL_LOG=debug is what turned the logger on, not the test harness.
     assert fresh_logging.level == logging.DEBUG
@@ -240,15 +217,12 @@ async def test_debug_log_shows_each_attempt_and_redacts(
     try:
         # at_level, not set_level: restored before fresh_logging undoes RAILWAIL_LOG's level.
         with caplog.at_level(logging.DEBUG, logger="railwail"):
-            assert (await embed(client)).vectors == [[0.5]]
+            assert (await embed(client)).vectors == [[0.25, -0.5]]
             gw.post("/embeddings").respond(401)
             with pytest.raises(AuthenticationError):
                 await embed(client)
     finally:
-        if isinstance(client, AsyncRailwail):
-            await client.aclose()
-        else:
-            client.close()
+        await close(client)
 
     records = railwail_records(caplog)
     lines = [r.getMessage() for r in records]

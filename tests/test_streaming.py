@@ -21,8 +21,7 @@ from railwail import (
 )
 from railwail._streaming import ServerSentEvent, SSEDecoder, stream_error
 from railwail.types import AsyncChatStream, ChatChunk, ChatStream
-
-MESSAGES = [{"role": "user", "content": "Hello!"}]
+from support import MESSAGES
 
 
 def _chunk(content: str | None = None, role: str | None = None, finish: str | None = None) -> str:
