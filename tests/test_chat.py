@@ -11,6 +11,7 @@ import respx
 
 from railwail import AsyncRailwail, Railwail, ResponseValidationError
 from railwail.types import ChatResponse, EmbeddingResponse
+from support import Client, resolve
 
 CHAT = {
     "id": "chatcmpl-1",
@@ -63,23 +64,16 @@ FULL_ARGS: dict[str, Any] = {
 }
 
 
-def test_chat_sends_the_openai_body_and_parses_the_completion(
-    gw: respx.MockRouter, client: Railwail
+@pytest.mark.anyio
+async def test_chat_sends_the_openai_body_and_parses_the_completion(
+    gw: respx.MockRouter, rw: Client
 ) -> None:
     route = gw.post("/chat/completions").respond(200, json=CHAT, headers=HEADERS)
-    res = client.chat("gpt-4o", MESSAGES, **FULL_ARGS)
+    res = await resolve(rw.chat("gpt-4o", MESSAGES, **FULL_ARGS))
     assert _sent(route) == {"model": "gpt-4o", "messages": MESSAGES, **FULL_ARGS}
     request = route.calls.last.request
     assert request.headers["accept"] == "application/json"
     assert request.headers["idempotency-key"].startswith("rw-")
-    _check_chat(res)
-
-
-@pytest.mark.anyio
-async def test_async_chat_sends_the_same_body(gw: respx.MockRouter, aclient: AsyncRailwail) -> None:
-    route = gw.post("/chat/completions").respond(200, json=CHAT, headers=HEADERS)
-    res = await aclient.chat("gpt-4o", MESSAGES, **FULL_ARGS)
-    assert _sent(route) == {"model": "gpt-4o", "messages": MESSAGES, **FULL_ARGS}
     _check_chat(res)
 
 
@@ -209,21 +203,15 @@ def _check_embeddings(res: EmbeddingResponse) -> None:
     assert res.request_id == "req_emb"
 
 
-def test_embed_a_list(gw: respx.MockRouter, client: Railwail) -> None:
+@pytest.mark.anyio
+async def test_embed_a_list_and_a_string(gw: respx.MockRouter, rw: Client) -> None:
     route = gw.post("/embeddings").respond(
         200, json=EMBEDDINGS, headers={"x-request-id": "req_emb"}
     )
-    res = client.embed("text-embedding-3-small", ["a", "b"], dimensions=2)
+    res = await resolve(rw.embed("text-embedding-3-small", ["a", "b"], dimensions=2))
     assert _sent(route) == {"model": "text-embedding-3-small", "input": ["a", "b"], "dimensions": 2}
     _check_embeddings(res)
-
-
-@pytest.mark.anyio
-async def test_async_embed_a_string(gw: respx.MockRouter, aclient: AsyncRailwail) -> None:
-    route = gw.post("/embeddings").respond(
-        200, json=EMBEDDINGS, headers={"x-request-id": "req_emb"}
-    )
-    res = await aclient.embed("text-embedding-3-small", "a")
+    res = await resolve(rw.embed("text-embedding-3-small", "a"))
     assert _sent(route) == {"model": "text-embedding-3-small", "input": "a"}
     _check_embeddings(res)
 
