@@ -1,5 +1,6 @@
 """``image()`` on both clients: the request sent, the ``ImageResponse`` returned, argument
-checks that fail before any I/O, and 2xx bodies that are not what the API promises."""
+checks that fail before any I/O (the checks themselves: tests/test_requests.py), and 2xx bodies
+that are not what the API promises."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import httpx
 import pytest
 import respx
 
-from railwail import AsyncRailwail, Railwail, ResponseValidationError
+from railwail import Railwail, ResponseValidationError
 from railwail.types import Image, ImageResponse, RateLimit
 from support import (
     API_KEY,
@@ -88,14 +89,6 @@ async def test_fullsent_json(gw: respx.MockRouter, rw: Client) -> None:
     assert route.call_count == 1
     _check_request_basics(route.calls.last.request)
     assert sent_json(route.calls.last.request) == FULL_BODY
-
-
-@pytest.mark.parametrize("size", ["256x256", "1024x1792", "1792x1024", "768x1344"])
-def test_any_width_x_height_size_is_sent(gw: respx.MockRouter, client: Railwail, size: str) -> None:
-    # Models accept sizes beyond the documented five; the SDK checks the shape only.
-    route = _mock(gw)
-    client.image("flux-dev", "p", size=size)
-    assert sent_json(route.calls.last.request) == {"model": "flux-dev", "prompt": "p", "size": size}
 
 
 @pytest.mark.anyio
@@ -210,92 +203,17 @@ def test_partial_rate_limit_headers(gw: respx.MockRouter, client: Railwail) -> N
 
 # -- argument checks: raised before anything is sent ----------------------------------------------
 
-BAD_ARGS: list[tuple[dict[str, Any], type[Exception], str]] = [
-    ({"prompt": ""}, ValueError, r"prompt must be a non-empty string"),
-    ({"prompt": "   \n\t"}, ValueError, r"prompt must be a non-empty string"),
-    ({"prompt": 42}, TypeError, r"prompt must be a string; got int"),
-    ({"prompt": None}, TypeError, r"prompt must be a string; got NoneType"),
-    ({"prompt": ["a", "b"]}, TypeError, r"prompt must be a string; got list"),
-    ({"model": ""}, ValueError, r"model must be a non-empty model slug"),
-    ({"model": "  "}, ValueError, r"model must be a non-empty model slug"),
-    ({"model": 3}, TypeError, r"model must be a model slug string"),
-    ({"n": 0}, ValueError, r"n must be an integer from 1 to 4; got 0"),
-    ({"n": 5}, ValueError, r"n must be an integer from 1 to 4; got 5"),
-    ({"n": -1}, ValueError, r"n must be an integer from 1 to 4; got -1"),
-    ({"n": True}, TypeError, r"n must be an integer from 1 to 4; got True"),
-    ({"n": "2"}, TypeError, r"n must be an integer from 1 to 4; got '2'"),
-    ({"n": 2.0}, TypeError, r"n must be an integer from 1 to 4; got 2.0"),
-    ({"size": "1024"}, ValueError, r"size must be 'WIDTHxHEIGHT'.*1024x1024.*got '1024'"),
-    ({"size": "big"}, ValueError, r"size must be 'WIDTHxHEIGHT'.*got 'big'"),
-    ({"size": "1024x"}, ValueError, r"size must be 'WIDTHxHEIGHT'.*got '1024x'"),
-    ({"size": "0x10"}, ValueError, r"size must be 'WIDTHxHEIGHT'.*got '0x10'"),
-    ({"size": "1024X1024"}, ValueError, r"size must be 'WIDTHxHEIGHT'.*got '1024X1024'"),
-    ({"size": " 1024x1024"}, ValueError, r"size must be 'WIDTHxHEIGHT'"),
-    ({"size": "1024x1024\n"}, ValueError, r"size must be 'WIDTHxHEIGHT'"),
-    ({"quality": "ultra"}, ValueError, r"quality must be one of 'standard', 'hd'; got 'ultra'"),
-    ({"quality": "HD"}, ValueError, r"quality must be one of 'standard', 'hd'; got 'HD'"),
-    ({"style": "anime"}, ValueError, r"style must be one of 'vivid', 'natural'; got 'anime'"),
-    (
-        {"response_format": "png"},
-        ValueError,
-        r"response_format must be one of 'url', 'b64_json'; got 'png'",
-    ),
-    ({"negative_prompt": ""}, ValueError, r"negative_prompt must be a non-empty string"),
-    ({"negative_prompt": 7}, TypeError, r"negative_prompt must be a string; got int"),
-    ({"extra_body": {1: "x"}}, TypeError, r"extra_body must be a mapping with str keys"),
-    ({"extra_headers": {"X-A": 1}}, TypeError, r"extra_headers must be a mapping of str to str"),
-    ({"timeout": None}, ValueError, r"timeout=None would wait forever"),
-    ({"idempotency_key": ""}, ValueError, r"idempotency_key must be a non-empty string"),
-]
-
-
-def _call_args(overrides: dict[str, Any]) -> tuple[Any, Any, dict[str, Any]]:
-    args = dict(overrides)
-    model = args.pop("model", "flux-schnell")
-    prompt = args.pop("prompt", "a cat")
-    return model, prompt, args
-
-
-@pytest.mark.parametrize(("overrides", "error", "message"), BAD_ARGS)
-def test_bad_arguments_raise_before_sending(
-    gw: respx.MockRouter,
-    client: Railwail,
-    overrides: dict[str, Any],
-    error: type[Exception],
-    message: str,
-) -> None:
-    route = _mock(gw)
-    model, prompt, kwargs = _call_args(overrides)
-    with pytest.raises(error, match=message) as info:
-        client.image(model, prompt, **kwargs)
-    assert type(info.value) is error
-    assert not route.called
-    assert not gw.calls
-
 
 @pytest.mark.anyio
-@pytest.mark.parametrize(("overrides", "error", "message"), BAD_ARGS)
-async def test_bad_arguments_raise_before_sending_async(
-    gw: respx.MockRouter,
-    aclient: AsyncRailwail,
-    overrides: dict[str, Any],
-    error: type[Exception],
-    message: str,
-) -> None:
+async def test_bad_arguments_raise_before_sending(gw: respx.MockRouter, rw: Client) -> None:
+    # Every check, with its message, is in tests/test_requests.py: this shows the client runs
+    # them (arguments and per-call options alike) before any I/O.
     route = _mock(gw)
-    model, prompt, kwargs = _call_args(overrides)
-    with pytest.raises(error, match=message) as info:
-        await aclient.image(model, prompt, **kwargs)
-    assert type(info.value) is error
-    assert not route.called
-    assert not gw.calls
-
-
-def test_size_message_lists_documented_sizes(gw: respx.MockRouter, client: Railwail) -> None:
-    with pytest.raises(ValueError, match="size") as info:
-        client.image("flux-schnell", "p", size="big")
-    for documented in ("256x256", "512x512", "1024x1024", "1024x1792", "1792x1024"):
-        assert documented in str(info.value)
+    with pytest.raises(ValueError, match="n must be an integer from 1 to 4; got 5"):
+        await resolve(rw.image("flux-schnell", "a cat", n=5))
+    with pytest.raises(ValueError, match="timeout=None would wait forever"):
+        await resolve(rw.image("flux-schnell", "a cat", timeout=None))
+    assert route.call_count == 0
     assert not gw.calls
 
 

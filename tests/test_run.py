@@ -153,9 +153,10 @@ async def test_unknown_slug_raises_not_found(gw: respx.MockRouter, rw: Client) -
     lookup = gw.get("/models/no-such-model").respond(
         404, json={"error": {"message": "Model not found", "code": "model_not_found"}}
     )
-    with pytest.raises(NotFoundError, match="Model not found"):
-        await resolve(rw.run("no-such-model", "hi"))
-    assert lookup.call_count == 1
+    for _ in range(2):
+        with pytest.raises(NotFoundError, match="Model not found"):
+            await resolve(rw.run("no-such-model", "hi"))
+    assert lookup.call_count == 2  # a failed lookup is not remembered: asked again
 
 
 @pytest.mark.anyio
@@ -205,6 +206,19 @@ def test_run_argument_checks(
     with pytest.raises(exc, match=match):
         client.run(model, "a cat", **kwargs)
     assert len(gw.calls) == 0
+
+
+@pytest.mark.anyio
+async def test_run_argument_checks_run_before_any_request(gw: respx.MockRouter, rw: Client) -> None:
+    route = gw.route().respond(200, json=CHAT_OK)
+    with pytest.raises(ValueError, match="type must be one of 'image', 'chat', 'embed'"):
+        await resolve(rw.run("flux-schnell", "a cat", type="video"))  # type: ignore[call-overload]
+    with pytest.raises(TypeError, match="'temperature', which does not apply to image"):
+        await resolve(rw.run("flux-schnell", "a cat", temperature=0.5))
+    # The checks of the method run() calls (tests/test_requests.py) come first too.
+    with pytest.raises(ValueError, match="n must be an integer from 1 to 4"):
+        await resolve(rw.run("flux-schnell", "a cat", n=9))
+    assert route.call_count == 0
 
 
 def test_foreign_option_after_catalogue_lookup(gw: respx.MockRouter, client: Railwail) -> None:
