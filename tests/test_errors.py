@@ -134,43 +134,43 @@ async def test_get_error_is_mapped_too(rw: Client, gw: respx.MockRouter) -> None
 # -- str() ------------------------------------------------------------------------------------
 
 
-async def test_str_of_401(rw: Client, gw: respx.MockRouter) -> None:
-    gw.post("/embeddings").respond(
-        401,
-        json=envelope("Invalid API key provided", "authentication_error", "invalid_api_key"),
-        headers={"x-request-id": "req_123"},
-    )
-    with pytest.raises(AuthenticationError) as info:
+@pytest.mark.parametrize(
+    ("status", "etype", "code", "message", "request_id", "hint"),
+    [
+        (
+            401,
+            "authentication_error",
+            "invalid_api_key",
+            "Invalid API key provided",
+            "req_123",
+            "RAILWAIL_API_KEY",
+        ),
+        (402, "billing_error", "insufficient_credits", "Not enough credits", "req_402", "billing"),
+        (404, "not_found_error", "model_not_found", "Model not found", None, "models.list"),
+    ],
+    ids=["401-points-at-the-key", "402-points-at-billing", "404-points-at-models-list"],
+)
+async def test_str_is_the_answer_then_what_to_do(
+    rw: Client,
+    gw: respx.MockRouter,
+    status: int,
+    etype: str,
+    code: str,
+    message: str,
+    request_id: str | None,
+    hint: str,
+) -> None:
+    headers = {"x-request-id": request_id} if request_id else {}
+    gw.post("/embeddings").respond(status, json=envelope(message, etype, code), headers=headers)
+    with pytest.raises(APIError) as info:
         await embed(rw)
     text = str(info.value)
-    prefix = "401 invalid_api_key: Invalid API key provided (request_id=req_123). "
+    shown_id = f" (request_id={request_id})" if request_id else ""
+    prefix = f"{status} {code}: {message}{shown_id}. "
     assert text.startswith(prefix)
-    assert "RAILWAIL_API_KEY" in text[len(prefix) :]
-
-
-async def test_str_of_402_points_at_billing(rw: Client, gw: respx.MockRouter) -> None:
-    gw.post("/embeddings").respond(
-        402,
-        json=envelope("Not enough credits", "billing_error", "insufficient_credits"),
-        headers={"x-request-id": "req_402"},
-    )
-    with pytest.raises(InsufficientCreditsError) as info:
-        await embed(rw)
-    prefix = "402 insufficient_credits: Not enough credits (request_id=req_402). "
-    assert str(info.value).startswith(prefix)
-    assert "billing" in str(info.value)[len(prefix) :]
-
-
-async def test_str_of_404_points_at_models_list(rw: Client, gw: respx.MockRouter) -> None:
-    gw.post("/embeddings").respond(
-        404, json=envelope("Model not found", "not_found_error", "model_not_found")
-    )
-    with pytest.raises(NotFoundError) as info:
-        await embed(rw)
-    text = str(info.value)
-    assert text.startswith("404 model_not_found: Model not found. ")
-    assert "request_id" not in text
-    assert "models.list" in text
+    assert hint in text[len(prefix) :]
+    if request_id is None:
+        assert "request_id" not in text
 
 
 async def test_str_without_code_uses_type(rw: Client, gw: respx.MockRouter) -> None:

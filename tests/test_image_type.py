@@ -1,6 +1,6 @@
 """``Image``: reading (base64, data: URL, download through the client), saving atomically,
-the download's size cap, origin rules and retries, Pillow, notebook display, and the
-sync/async guards."""
+the download's size cap, the URLs and redirects it refuses, retries, Pillow, notebook display,
+and the sync/async guards. Which hosts get the key and default headers: tests/test_security.py."""
 
 from __future__ import annotations
 
@@ -35,7 +35,6 @@ from support import (
     GIF,
     IMG_URL,
     JPEG,
-    ORIGIN,
     PNG,
     WEBP,
     Client,
@@ -51,6 +50,7 @@ from support import (
 UNKNOWN = b"just some bytes"
 
 SIGNATURES = [(PNG, ".png"), (JPEG, ".jpg"), (WEBP, ".webp"), (GIF, ".gif"), (UNKNOWN, ".bin")]
+
 SIGNATURE_IDS = ["png", "jpeg", "webp", "gif", "unknown"]
 
 
@@ -95,7 +95,7 @@ def _downloads(gw: respx.MockRouter) -> list[httpx.Request]:
     return [call.request for call in gw.calls if call.request.method == "GET"]
 
 
-# -- read(): base64, data: URLs, downloads ------------------------------------------------------
+# -- read(): base64, data: URLs, downloads -----------------------------------------------------
 
 
 @pytest.mark.anyio
@@ -130,6 +130,13 @@ async def test_read_url_downloads_once(gw: respx.MockRouter, rw: Client) -> None
     assert request.content == b""
 
 
+def test_empty_b64_beside_a_url_downloads_the_url(gw: respx.MockRouter, client: Railwail) -> None:
+    cdn = _cdn(gw, PNG)
+    image = sync_image(gw, client, url=IMG_URL, b64_json="")
+    assert image.read() == PNG
+    assert cdn.call_count == 1
+
+
 def test_save_after_read_does_not_download_again(
     gw: respx.MockRouter, client: Railwail, tmp_path: Path
 ) -> None:
@@ -151,7 +158,7 @@ def test_read_on_closed_client_says_so(gw: respx.MockRouter, tmp_path: Path) -> 
     assert cdn.call_count == 0
 
 
-# -- save() -------------------------------------------------------------------------------------
+# -- save() ------------------------------------------------------------------------------------
 
 
 @pytest.mark.anyio
@@ -217,7 +224,17 @@ async def test_save_trailing_slash_creates_directory(
     assert written.read_bytes() == data
 
 
-# -- failed downloads leave no file --------------------------------------------------------------
+def test_save_to_a_name_near_the_length_limit(
+    gw: respx.MockRouter, client: Railwail, tmp_path: Path
+) -> None:
+    name = "a" * 251 + ".png"  # 255 bytes: the usual limit for one file name
+    path = sync_image(gw, client, b64_json=base64.b64encode(PNG).decode()).save(tmp_path / name)
+    assert path.read_bytes() == PNG
+    assert names(tmp_path) == [name]
+
+
+# -- failed downloads leave no file ------------------------------------------------------------
+
 
 FAULTS = ["404", "connection", "too-large"]
 
@@ -285,7 +302,19 @@ def test_failed_download_is_not_cached(gw: respx.MockRouter, client: Railwail) -
     assert route.call_count == 2
 
 
-# -- the size cap --------------------------------------------------------------------------------
+# -- the size cap ------------------------------------------------------------------------------
+
+
+def _pieces(pulled: list[int]) -> Iterator[bytes]:
+    """A 1000-byte body in 100 pieces, noting in ``pulled`` each piece the SDK asked for."""
+    for i in range(100):
+        pulled.append(i)
+        yield b"z" * 10
+
+
+async def _apieces(pulled: list[int]) -> AsyncIterator[bytes]:
+    for piece in _pieces(pulled):
+        yield piece
 
 
 @pytest.mark.anyio
@@ -313,15 +342,9 @@ def test_size_cap_declared_length_refused_before_reading(
     gw: respx.MockRouter, client: Railwail
 ) -> None:
     pulled: list[int] = []
-
-    def body() -> Iterator[bytes]:
-        for i in range(100):
-            pulled.append(i)
-            yield b"z" * 10
-
     gw.get(IMG_URL).mock(
         side_effect=lambda request: httpx.Response(
-            200, headers={"content-length": "1000"}, content=body()
+            200, headers={"content-length": "1000"}, content=_pieces(pulled)
         )
     )
     image = sync_image(gw, client.with_options(max_download_bytes=999), url=IMG_URL)
@@ -333,18 +356,10 @@ def test_size_cap_declared_length_refused_before_reading(
 @pytest.mark.anyio
 async def test_size_cap_streamed_without_content_length(gw: respx.MockRouter, rw: Client) -> None:
     pulled: list[int] = []
-
-    def pieces() -> Iterator[bytes]:
-        for i in range(100):
-            pulled.append(i)
-            yield b"z" * 10
-
-    async def apieces() -> AsyncIterator[bytes]:
-        for piece in pieces():
-            yield piece
-
-    body = apieces if is_async(rw) else pieces
-    route = gw.get(IMG_URL).mock(side_effect=lambda request: httpx.Response(200, content=body()))
+    body = _apieces if is_async(rw) else _pieces
+    route = gw.get(IMG_URL).mock(
+        side_effect=lambda request: httpx.Response(200, content=body(pulled))
+    )
     image = await image_of(gw, rw.with_options(max_download_bytes=35), url=IMG_URL)
     with pytest.raises(ResponseValidationError, match="max_download_bytes=35"):
         await read(image, rw)
@@ -378,104 +393,7 @@ def test_max_download_bytes_checked(gw: respx.MockRouter) -> None:
     assert not gw.calls
 
 
-# -- whose key goes where -------------------------------------------------------------------------
-
-
-def test_cdn_download_has_no_authorization(gw: respx.MockRouter, client: Railwail) -> None:
-    cdn = _cdn(gw, PNG)
-    image = sync_image(gw, client, url=IMG_URL)
-    image.read()
-    sent = cdn.calls.last.request.headers
-    assert "authorization" not in sent
-    assert "idempotency-key" not in sent
-    assert API_KEY not in str(sent.raw)
-    assert sent["user-agent"].startswith("railwail-python/")
-    # ...while the generation request did carry the key.
-    assert gw.calls[0].request.headers["authorization"] == f"Bearer {API_KEY}"
-
-
-@pytest.mark.anyio
-async def test_cdn_download_has_no_authorization_async(
-    gw: respx.MockRouter, aclient: AsyncRailwail
-) -> None:
-    cdn = _cdn(gw, PNG)
-    image = await image_of(gw, aclient, url=IMG_URL)
-    await image.aread()
-    sent = cdn.calls.last.request.headers
-    assert "authorization" not in sent
-    assert API_KEY not in str(sent.raw)
-
-
-OWN_ORIGIN_URL = f"{ORIGIN}/files/a.png"
-
-
-def test_own_origin_download_has_authorization(gw: respx.MockRouter, client: Railwail) -> None:
-    own = _cdn(gw, PNG, url=OWN_ORIGIN_URL)
-    image = sync_image(gw, client, url=OWN_ORIGIN_URL)
-    assert image.read() == PNG
-    assert own.calls.last.request.headers["authorization"] == f"Bearer {API_KEY}"
-
-
-@pytest.mark.anyio
-async def test_own_origin_download_has_authorization_async(
-    gw: respx.MockRouter, aclient: AsyncRailwail
-) -> None:
-    own = _cdn(gw, PNG, url=OWN_ORIGIN_URL)
-    image = await image_of(gw, aclient, url=OWN_ORIGIN_URL)
-    assert await image.aread() == PNG
-    assert own.calls.last.request.headers["authorization"] == f"Bearer {API_KEY}"
-
-
-@pytest.mark.parametrize(
-    "url",
-    [
-        "http://127.0.0.1:9999/files/a.png",  # same host, other port
-        "https://127.0.0.1:8787/files/a.png",  # same host and port, other scheme
-        "http://localhost:8787/files/a.png",  # another name for the same machine
-    ],
-)
-def test_other_origin_download_has_no_authorization(
-    gw: respx.MockRouter, client: Railwail, url: str
-) -> None:
-    route = _cdn(gw, PNG, url=url)
-    image = sync_image(gw, client, url=url)
-    assert image.read() == PNG
-    assert "authorization" not in route.calls.last.request.headers
-
-
-def test_redirect_from_cdn_is_followed(gw: respx.MockRouter, client: Railwail) -> None:
-    final_url = "http://127.0.0.3:8789/final/a.png"
-    first = gw.get(IMG_URL).respond(302, headers={"location": final_url})
-    final = _cdn(gw, PNG, url=final_url)
-    image = sync_image(gw, client, url=IMG_URL)
-    assert image.read() == PNG
-    assert first.call_count == 1
-    assert final.call_count == 1
-    assert "authorization" not in final.calls.last.request.headers
-
-
-@pytest.mark.anyio
-async def test_redirect_from_cdn_is_followed_async(
-    gw: respx.MockRouter, aclient: AsyncRailwail
-) -> None:
-    final_url = "http://127.0.0.3:8789/final/a.png"
-    first = gw.get(IMG_URL).respond(307, headers={"location": final_url})
-    final = _cdn(gw, PNG, url=final_url)
-    image = await image_of(gw, aclient, url=IMG_URL)
-    assert await image.aread() == PNG
-    assert first.call_count == 1
-    assert final.call_count == 1
-
-
-def test_redirect_from_own_origin_to_cdn_drops_the_key(
-    gw: respx.MockRouter, client: Railwail
-) -> None:
-    own = gw.get(OWN_ORIGIN_URL).respond(302, headers={"location": IMG_URL})
-    cdn = _cdn(gw, PNG)
-    image = sync_image(gw, client, url=OWN_ORIGIN_URL)
-    assert image.read() == PNG
-    assert own.calls.last.request.headers["authorization"] == f"Bearer {API_KEY}"
-    assert "authorization" not in cdn.calls.last.request.headers
+# -- URLs and redirects a download refuses (who gets the key: tests/test_security.py) ----------
 
 
 @pytest.mark.anyio
@@ -499,7 +417,31 @@ async def test_non_http_url_refused_without_client(gw: respx.MockRouter, twin: T
     assert not gw.calls
 
 
-# -- retries -------------------------------------------------------------------------------------
+@pytest.mark.anyio
+@pytest.mark.parametrize("location", ["file:///etc/passwd", "ftp://127.0.0.2/a.png"])
+async def test_redirect_to_a_non_http_scheme_is_refused_and_not_retried(
+    gw: respx.MockRouter, rw: Client, sleeps: list[float], location: str
+) -> None:
+    first = gw.get(IMG_URL).respond(302, headers={"location": location})
+    image = await image_of(gw, rw, url=IMG_URL)
+    scheme = location.split(":")[0]
+    with pytest.raises(ResponseValidationError, match=rf"redirected to '{scheme}:.*not an http"):
+        await read(image, rw)
+    assert first.call_count == 1
+    assert sleeps == []
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("status", [301, 302])
+async def test_redirect_loop_ends(gw: respx.MockRouter, rw: Client, status: int) -> None:
+    loop = gw.get(IMG_URL).respond(status, headers={"location": IMG_URL})
+    image = await image_of(gw, rw, url=IMG_URL)
+    with pytest.raises(ResponseValidationError, match="redirected more than 10 times"):
+        await read(image, rw)
+    assert loop.call_count == 10
+
+
+# -- retries -----------------------------------------------------------------------------------
 
 
 @pytest.mark.anyio
@@ -540,7 +482,7 @@ async def test_download_404_not_retried(
     assert sleeps == []
 
 
-# -- Pillow --------------------------------------------------------------------------------------
+# -- Pillow ------------------------------------------------------------------------------------
 
 
 def test_to_pil_from_b64(gw: respx.MockRouter, client: Railwail) -> None:
@@ -572,7 +514,7 @@ def test_to_pil_without_pillow(
     assert cdn.call_count == 0  # failed before downloading anything
 
 
-# -- notebook display ----------------------------------------------------------------------------
+# -- notebook display --------------------------------------------------------------------------
 
 
 def test_repr_png_from_local_bytes(gw: respx.MockRouter, client: Railwail) -> None:
@@ -659,7 +601,7 @@ def test_repr_url_and_empty() -> None:
     assert repr(Image()) == "Image(no data)"
 
 
-# -- sync/async guards ---------------------------------------------------------------------------
+# -- sync/async guards -------------------------------------------------------------------------
 
 
 @pytest.mark.anyio
@@ -703,30 +645,7 @@ async def test_local_bytes_work_across_twins(
     assert (await from_sync.asave(tmp_path / "b.gif")).read_bytes() == GIF
 
 
-# -- images built by hand ------------------------------------------------------------------------
-
-
-def test_hand_built_image_downloads_without_key(gw: respx.MockRouter, tmp_path: Path) -> None:
-    cdn = _cdn(gw, PNG)
-    own = _cdn(gw, JPEG, url=OWN_ORIGIN_URL)
-    image = Image(url=IMG_URL)
-    assert image.read() == PNG
-    assert image.read() == PNG
-    assert cdn.call_count == 1
-    assert "authorization" not in cdn.calls.last.request.headers
-    # No client, no key: not even for the gateway's own origin.
-    assert Image(url=OWN_ORIGIN_URL).save(tmp_path / "x.jpg").read_bytes() == JPEG
-    assert "authorization" not in own.calls.last.request.headers
-
-
-@pytest.mark.anyio
-async def test_hand_built_image_adownloads_without_key(gw: respx.MockRouter) -> None:
-    cdn = _cdn(gw, PNG)
-    image = Image(url=IMG_URL)
-    assert await image.aread() == PNG
-    assert await image.aread() == PNG
-    assert cdn.call_count == 1
-    assert "authorization" not in cdn.calls.last.request.headers
+# -- images built by hand ----------------------------------------------------------------------
 
 
 @pytest.mark.anyio
@@ -745,7 +664,7 @@ async def test_hand_built_image_errors(gw: respx.MockRouter, twin: Twin, tmp_pat
     assert names(tmp_path) == []
 
 
-# -- invalid data --------------------------------------------------------------------------------
+# -- invalid data ------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -768,11 +687,11 @@ async def test_invalid_base64(gw: respx.MockRouter, rw: Client, encoded: str) ->
     assert _downloads(gw) == []
 
 
-def test_wrapped_base64_is_accepted() -> None:
+def test_wrapped_base64_is_accepted(gw: respx.MockRouter, client: Railwail) -> None:
     # Some encoders wrap base64 at 76 columns; line breaks are not corruption.
     encoded = base64.encodebytes(PNG * 10).decode("ascii")
     assert "\n" in encoded
-    assert Image(b64_json=encoded).read() == PNG * 10
+    assert sync_image(gw, client, b64_json=encoded).read() == PNG * 10
     assert Image(url=f"data:image/png;base64,{encoded}").read() == PNG * 10
 
 
@@ -795,68 +714,3 @@ async def test_neither_url_nor_b64(
         await save(image, rw, tmp_path)
     assert names(tmp_path) == []
     assert _downloads(gw) == []
-
-
-def test_cdn_download_gets_no_default_headers(gw: respx.MockRouter, client: Railwail) -> None:
-    with client.with_options(default_headers={"X-Team-Secret": "s3cret"}) as rw:
-        cdn = _cdn(gw, PNG)
-        own = _cdn(gw, PNG, url=OWN_ORIGIN_URL)
-        assert sync_image(gw, rw, url=IMG_URL).read() == PNG
-        assert sync_image(gw, rw, url=OWN_ORIGIN_URL).read() == PNG
-    cdn_headers = cdn.calls.last.request.headers
-    assert "x-team-secret" not in cdn_headers
-    assert "authorization" not in cdn_headers
-    assert cdn_headers["user-agent"].startswith("railwail-python/")
-    assert own.calls.last.request.headers["x-team-secret"] == "s3cret"
-
-
-@pytest.mark.anyio
-@pytest.mark.parametrize("location", ["file:///etc/passwd", "ftp://127.0.0.2/a.png"])
-async def test_redirect_to_a_non_http_scheme_is_refused_and_not_retried(
-    gw: respx.MockRouter, rw: Client, sleeps: list[float], location: str
-) -> None:
-    first = gw.get(IMG_URL).respond(302, headers={"location": location})
-    image = await image_of(gw, rw, url=IMG_URL)
-    scheme = location.split(":")[0]
-    with pytest.raises(ResponseValidationError, match=rf"redirected to '{scheme}:.*not an http"):
-        await read(image, rw)
-    assert first.call_count == 1
-    assert sleeps == []
-
-
-@pytest.mark.anyio
-@pytest.mark.parametrize("status", [301, 302])
-async def test_redirect_loop_ends(gw: respx.MockRouter, rw: Client, status: int) -> None:
-    loop = gw.get(IMG_URL).respond(status, headers={"location": IMG_URL})
-    image = await image_of(gw, rw, url=IMG_URL)
-    with pytest.raises(ResponseValidationError, match="redirected more than 10 times"):
-        await read(image, rw)
-    assert loop.call_count == 10
-
-
-def test_empty_b64_beside_a_url_downloads_the_url(gw: respx.MockRouter, client: Railwail) -> None:
-    cdn = _cdn(gw, PNG)
-    image = sync_image(gw, client, url=IMG_URL, b64_json="")
-    assert image.read() == PNG
-    assert cdn.call_count == 1
-
-
-def test_line_wrapped_base64_decodes(gw: respx.MockRouter, client: Railwail) -> None:
-    encoded = base64.encodebytes(PNG * 10).decode()  # wrapped at 76 characters
-    assert "\n" in encoded
-    assert sync_image(gw, client, b64_json=encoded).read() == PNG * 10
-
-
-def test_save_to_a_name_near_the_length_limit(
-    gw: respx.MockRouter, client: Railwail, tmp_path: Path
-) -> None:
-    name = "a" * 251 + ".png"  # 255 bytes: the usual limit for one file name
-    path = sync_image(gw, client, b64_json=base64.b64encode(PNG).decode()).save(tmp_path / name)
-    assert path.read_bytes() == PNG
-    assert names(tmp_path) == [name]
-
-
-def test_size_of_the_wrong_type_is_a_type_error(gw: respx.MockRouter, client: Railwail) -> None:
-    with pytest.raises(TypeError, match="size must be a string such as '1024x1024'"):
-        client.image("flux-schnell", "a cat", size=1024)  # type: ignore[arg-type]
-    assert len(gw.calls) == 0

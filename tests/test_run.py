@@ -7,14 +7,13 @@ import json
 import threading
 from typing import Any
 
-import httpx
 import pytest
 import respx
 
 from railwail import AsyncRailwail, NotFoundError, Railwail, UnsupportedModelError
 from railwail._routing import route_from_slug
 from railwail.types import Image
-from support import API_KEY, BASE_URL, CDN_URL, CHAT_OK, IMAGES_OK, Client, resolve
+from support import CDN_URL, CHAT_OK, IMAGES_OK, Client, resolve
 
 EMBED = {"data": [{"index": 0, "embedding": [1.0, 0.0]}, {"index": 1, "embedding": [0.0, 1.0]}]}
 
@@ -122,29 +121,8 @@ def test_catalogue_fallback_is_looked_up_once_per_client(
     gw.post("/images/generations").respond(200, json=IMAGES_OK)
     for _ in range(5):
         assert len(client.run("mystic-2", "a fox")) == 1
-    derived = client.with_options(timeout=30)
+    derived = client.with_options(timeout=30, max_retries=0)  # shares the client's cache
     assert len(derived.run("mystic-2", "a fox")) == 1
-    assert lookup.call_count == 1
-
-
-def test_catalogue_lookup_is_single_flight_across_threads(
-    gw: respx.MockRouter, client: Railwail
-) -> None:
-    lookup = gw.get("/models/sonar-pro").respond(200, json=_model("sonar-pro", "text"))
-    gw.post("/chat/completions").respond(200, json=CHAT_OK)
-    results: list[str] = []
-    barrier = threading.Barrier(8)
-
-    def call() -> None:
-        barrier.wait()
-        results.append(client.run("sonar-pro", "hi"))
-
-    threads = [threading.Thread(target=call) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert results == ["42"] * 8
     assert lookup.call_count == 1
 
 
@@ -262,12 +240,22 @@ async def test_async_catalogue_lookup_once_for_many_tasks(
     assert lookup.call_count == 1
 
 
-def test_cache_is_shared_but_lookups_use_the_right_client(gw: respx.MockRouter) -> None:
-    lookup = gw.get("/models/mystic-2").mock(
-        return_value=httpx.Response(200, json=_model("mystic-2", "text"))
-    )
+def test_catalogue_lookup_is_single_flight_across_threads(
+    gw: respx.MockRouter, client: Railwail
+) -> None:
+    lookup = gw.get("/models/sonar-pro").respond(200, json=_model("sonar-pro", "text"))
     gw.post("/chat/completions").respond(200, json=CHAT_OK)
-    with Railwail(API_KEY, base_url=BASE_URL) as rw:
-        assert rw.run("mystic-2", "hi") == "42"
-        assert rw.with_options(max_retries=0).run("mystic-2", "hi") == "42"
+    results: list[str] = []
+    barrier = threading.Barrier(8)
+
+    def call() -> None:
+        barrier.wait()
+        results.append(client.run("sonar-pro", "hi"))
+
+    threads = [threading.Thread(target=call) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == ["42"] * 8
     assert lookup.call_count == 1

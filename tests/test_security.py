@@ -16,7 +16,6 @@ import respx
 import railwail._logging
 from railwail import (
     APIConnectionError,
-    APIError,
     APITimeoutError,
     AsyncRailwail,
     AuthenticationError,
@@ -27,7 +26,21 @@ from railwail import (
     ServerError,
 )
 from railwail.testing import record_retry_waits
-from support import BASE_URL, CDN_URL, EMBED_OK, EMBED_URL, Client, Twin, close, read, resolve
+from railwail.types import Image
+from support import (
+    BASE_URL,
+    EMBED_OK,
+    EMBED_URL,
+    IMG_URL,
+    JPEG,
+    ORIGIN,
+    PNG,
+    Client,
+    Twin,
+    close,
+    read,
+    resolve,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -130,43 +143,66 @@ async def test_bad_call_arguments_never_echo_the_key(rw: Client, gw: respx.MockR
     assert route.call_count == 0
 
 
-async def test_key_validation_errors_never_echo_the_key(twin: Twin) -> None:
-    bad = KEY + " trailing-part"
-    with pytest.raises(ValueError) as info:
-        twin(bad, base_url=BASE_URL)
-    assert_no_key(full_text(info.value))
-
-
 # -- where the key is sent ----------------------------------------------------------------------
+# API calls are never redirected with the key: test_redirect_is_an_error_that_says_to_fix_base_url.
+
+OWN_ORIGIN_URL = f"{ORIGIN}/files/a.png"
+FINAL_URL = "http://127.0.0.3:8789/final/a.png"
+
+# Each case: the hops of one image download (a redirect leads to the next), and for each hop
+# whether it gets our key (and our default headers). Only the base URL's own origin does.
+DOWNLOADS = [
+    pytest.param([IMG_URL], [False], id="cdn"),
+    pytest.param([OWN_ORIGIN_URL], [True], id="own-origin"),
+    pytest.param(["http://127.0.0.1:9999/files/a.png"], [False], id="same-host-other-port"),
+    pytest.param(["https://127.0.0.1:8787/files/a.png"], [False], id="same-host-other-scheme"),
+    pytest.param(["http://localhost:8787/files/a.png"], [False], id="other-name-same-machine"),
+    pytest.param([IMG_URL, FINAL_URL], [False, False], id="cdn-redirects-elsewhere"),
+    pytest.param([OWN_ORIGIN_URL, IMG_URL], [True, False], id="own-origin-redirects-to-cdn"),
+]
 
 
-async def test_image_download_from_another_origin_sends_no_key(
-    rw: Client, gw: respx.MockRouter
+@pytest.mark.parametrize(("hops", "keyed"), DOWNLOADS)
+async def test_image_downloads_get_the_key_only_on_our_own_origin(
+    rw: Client, gw: respx.MockRouter, hops: list[str], keyed: list[bool]
 ) -> None:
-    gw.post("/images/generations").respond(
-        200,
-        json={
-            "created": 1,
-            "data": [{"url": f"{CDN_URL}/img/a.png"}, {"url": f"{BASE_URL}/files/b.png"}],
-        },
+    client = rw.with_options(default_headers={"X-Team-Secret": "s3cret"})
+    generation = gw.post("/images/generations").respond(
+        200, json={"created": 1, "data": [{"url": hops[0]}]}
     )
-    cdn = gw.get(f"{CDN_URL}/img/a.png").respond(200, content=b"\x89PNG-a")
-    same = gw.get(f"{BASE_URL}/files/b.png").respond(200, content=b"\x89PNG-b")
-    res = await resolve(rw.image("flux-schnell", "a cat"))
-    first, second = await read(res.data[0], rw), await read(res.data[1], rw)
-    assert (first, second) == (b"\x89PNG-a", b"\x89PNG-b")
-    assert "Authorization" not in cdn.calls.last.request.headers
-    assert_no_key(str(cdn.calls.last.request.headers))
-    assert same.calls.last.request.headers["Authorization"] == f"Bearer {KEY}"
+    routes = [
+        gw.get(url).respond(307 if keyed[i] else 302, headers={"location": hops[i + 1]})
+        for i, url in enumerate(hops[:-1])
+    ]
+    routes.append(gw.get(hops[-1]).respond(200, content=PNG))
+    res = await resolve(client.image("flux-schnell", "a cat"))
+    assert await read(res.data[0], client) == PNG
+    assert generation.calls.last.request.headers["Authorization"] == f"Bearer {KEY}"
+    for route, has_key in zip(routes, keyed, strict=True):
+        assert route.call_count == 1
+        sent = route.calls.last.request.headers
+        assert sent["User-Agent"].startswith("railwail-python/")
+        assert "Idempotency-Key" not in sent
+        if has_key:
+            assert sent["Authorization"] == f"Bearer {KEY}"
+            assert sent["X-Team-Secret"] == "s3cret"
+        else:
+            assert "Authorization" not in sent
+            assert "X-Team-Secret" not in sent  # default headers may carry secrets too
+            assert_no_key(str(sent.raw))
 
 
-async def test_redirect_is_not_followed_with_the_key(rw: Client, gw: respx.MockRouter) -> None:
-    gw.post("/embeddings").respond(307, headers={"Location": f"{CDN_URL}/steal"})
-    elsewhere = gw.route(host="127.0.0.2").respond(200, json=EMBED_OK)
-    with pytest.raises(APIError) as info:
-        await embed(rw)
-    assert info.value.status == 307
-    assert elsewhere.call_count == 0
+async def test_hand_built_images_download_without_any_key(twin: Twin, gw: respx.MockRouter) -> None:
+    cdn = gw.get(IMG_URL).respond(200, content=PNG)
+    own = gw.get(OWN_ORIGIN_URL).respond(200, content=JPEG)
+    image = Image(url=IMG_URL)
+    assert await read(image, twin) == PNG
+    assert await read(image, twin) == PNG
+    assert cdn.call_count == 1  # read once, then kept
+    # No client made it, so no origin gets a key: not even the one the clients here call.
+    assert await read(Image(url=OWN_ORIGIN_URL), twin) == JPEG
+    for route in (cdn, own):
+        assert "Authorization" not in route.calls.last.request.headers
 
 
 # -- logging ------------------------------------------------------------------------------------
