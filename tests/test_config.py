@@ -3,13 +3,15 @@ the connection pool's lifetime, and what ``import railwail`` does (nothing)."""
 
 from __future__ import annotations
 
-import dataclasses
+import gc
 import json
 import pickle
 import sys
 import traceback
 import warnings
-from collections.abc import Callable
+import weakref
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
@@ -25,7 +27,7 @@ from railwail import (
     RailwailError,
     __version__,
 )
-from support import API_KEY, BASE_URL, EMBED_OK, EMBED_URL, Client, Twin, close, resolve
+from support import API_KEY, BASE_URL, EMBED_OK, EMBED_URL, Client, Twin, close, is_async, resolve
 
 pytestmark = pytest.mark.anyio
 Make = Callable[..., Client]
@@ -40,6 +42,37 @@ def ok(respx_mock: respx.MockRouter) -> respx.Route:
     """The embeddings endpoint answering. ``respx_mock`` mocks every host and path, so a test
     sees exactly which URL the SDK asked for."""
     return respx_mock.post(EMBED_URL).respond(200, json=EMBED_OK)
+
+
+Pool = httpx.Client | httpx.AsyncClient
+
+
+@pytest.fixture
+def pools(monkeypatch: pytest.MonkeyPatch) -> list[Pool]:
+    """Every httpx connection pool created during the test, in order: the SDK's own included."""
+    made: list[Pool] = []
+
+    def spy(init: Callable[..., None]) -> Callable[..., None]:
+        def record(self: Pool, *args: Any, **kwargs: Any) -> None:
+            made.append(self)
+            init(self, *args, **kwargs)
+
+        return record
+
+    for cls in (httpx.Client, httpx.AsyncClient):
+        monkeypatch.setattr(cls, "__init__", spy(cls.__init__))
+    return made
+
+
+@asynccontextmanager
+async def entered(client: Client) -> AsyncIterator[Client]:
+    """``with client`` or ``async with client``, whichever the twin has."""
+    if isinstance(client, AsyncRailwail):
+        async with client:
+            yield client
+    else:
+        with client:
+            yield client
 
 
 def sent(route: respx.Route) -> httpx.Request:
@@ -309,17 +342,13 @@ async def test_loopback_or_https_does_not_warn(make_client: Make, base_url: str)
 # -- repr, User-Agent, headers ------------------------------------------------------------------
 
 
-async def test_repr_masks_the_key(twin: Twin, make_client: Make) -> None:
+async def test_repr_shows_the_options_and_the_masked_key(twin: Twin, make_client: Make) -> None:
+    # That no part of the key shows anywhere: tests/test_security.py.
     client = make_client(API_KEY)
-    text = repr(client)
-    assert API_KEY not in text
-    assert "0123456789" not in text
-    assert "****ghij" in text
-    assert "(from api_key=)" in text
-    assert text.startswith(f"{twin.__name__}(base_url='{BASE_URL}'")
-    assert "max_retries=2" in text
-    assert API_KEY not in str(client)
-    assert API_KEY not in repr(client._config)
+    assert repr(client) == (
+        f"{twin.__name__}(base_url='{BASE_URL}', api_key='****ghij' (from api_key=), "
+        f"max_retries=2, timeout={client.timeout!r})"
+    )
 
 
 async def test_repr_of_a_short_key_shows_nothing_of_it(make_client: Make) -> None:
@@ -470,7 +499,7 @@ async def test_with_options_validates_max_retries(make_client: Make) -> None:
 
 
 async def test_with_options_shares_the_pool_and_changes_options(
-    make_client: Make, respx_mock: respx.MockRouter
+    make_client: Make, respx_mock: respx.MockRouter, pools: list[Pool]
 ) -> None:
     route = respx_mock.route().respond(200, json=EMBED_OK)
     client = make_client(API_KEY, default_headers={"X-Team": "vision"})
@@ -483,9 +512,8 @@ async def test_with_options_shares_the_pool_and_changes_options(
     )
     assert type(derived) is type(client)
     assert derived is not client
-    assert derived._state.http is client._state.http
-    assert derived.max_retries == 5
-    assert derived._policy.max_retries == 5
+    assert len(pools) == 1  # no pool of its own: it sends through the client's
+    assert derived.max_retries == 5  # the attempts it makes: test_with_options_max_retries
     assert derived.timeout == httpx.Timeout(9.0)
     assert derived.base_url == "http://127.0.0.1:8787/api/v2"
     assert "****0000" in repr(derived)
@@ -500,13 +528,13 @@ async def test_with_options_shares_the_pool_and_changes_options(
 
     # The original is untouched.
     assert client.max_retries == 2
-    assert client._policy.max_retries == 2
     await embed(client)
     request = sent(route)
     assert str(request.url) == EMBED_URL
     assert request.headers["Authorization"] == f"Bearer {API_KEY}"
     assert "X-Extra" not in request.headers
     assert request.extensions["timeout"]["connect"] == 5.0
+    assert len(pools) == 1
 
 
 async def test_with_options_keeps_the_key_source(
@@ -519,18 +547,18 @@ async def test_with_options_keeps_the_key_source(
 
 
 async def test_closing_a_derived_client_leaves_the_pool_open(
-    make_client: Make, ok: respx.Route
+    make_client: Make, ok: respx.Route, pools: list[Pool]
 ) -> None:
     client = make_client(API_KEY)
-    http = client._state.http
+    (pool,) = pools
     derived = client.with_options(max_retries=0)
     await close(derived)
-    assert not http.is_closed
+    assert not pool.is_closed
     assert (await embed(client)).vectors == [[0.25, -0.5]]
     assert (await embed(derived)).vectors == [[0.25, -0.5]]
 
     await close(client)
-    assert http.is_closed
+    assert pool.is_closed
     with pytest.raises(RailwailError, match="closed"):
         await embed(derived)
     assert ok.call_count == 2
@@ -539,44 +567,24 @@ async def test_closing_a_derived_client_leaves_the_pool_open(
 # -- the connection pool ------------------------------------------------------------------------
 
 
-async def test_user_http_client_is_used_and_not_closed() -> None:
+async def test_user_http_client_is_used_and_not_closed(twin: Twin, pools: list[Pool]) -> None:
     seen: list[httpx.Request] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)
         return httpx.Response(200, json=EMBED_OK)
 
-    with httpx.Client(transport=httpx.MockTransport(handler)) as http:
-        with Railwail(API_KEY, base_url=BASE_URL, http_client=http) as rw:
-            assert rw._state.http is http
-            assert rw.embed("text-embedding-3-small", "hello").vectors == [[0.25, -0.5]]
-        assert not http.is_closed
-    assert http.is_closed
+    pool_class = httpx.AsyncClient if is_async(twin) else httpx.Client
+    http = pool_class(transport=httpx.MockTransport(handler))
+    async with entered(twin(API_KEY, base_url=BASE_URL, http_client=http)) as rw:
+        assert (await embed(rw)).vectors == [[0.25, -0.5]]
+    assert pools == [http]  # the client made no pool of its own...
+    assert not http.is_closed  # ... and left the caller's open
+    await resolve(http.aclose() if isinstance(http, httpx.AsyncClient) else http.close())
     assert len(seen) == 1
     assert str(seen[0].url) == EMBED_URL
     assert seen[0].headers["Authorization"] == f"Bearer {API_KEY}"
     assert json.loads(seen[0].content)["input"] == "hello"
-
-
-async def test_user_async_http_client_is_used_and_not_closed() -> None:
-    seen: list[httpx.Request] = []
-
-    async def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return httpx.Response(200, json=EMBED_OK)
-
-    http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-    try:
-        async with AsyncRailwail(API_KEY, base_url=BASE_URL, http_client=http) as rw:
-            assert rw._state.http is http
-            res = await rw.embed("text-embedding-3-small", "hello")
-            assert res.vectors == [[0.25, -0.5]]
-        assert not http.is_closed
-    finally:
-        await http.aclose()
-    assert len(seen) == 1
-    assert str(seen[0].url) == EMBED_URL
-    assert seen[0].headers["Authorization"] == f"Bearer {API_KEY}"
 
 
 async def test_async_http_client_given_to_sync_client() -> None:
@@ -599,22 +607,17 @@ async def test_non_client_http_client(make_client: Make) -> None:
         make_client(API_KEY, http_client=object())
 
 
-async def test_sync_context_manager_closes_the_pool() -> None:
-    with Railwail(API_KEY, base_url=BASE_URL) as rw:
-        http = rw._state.http
-        assert not http.is_closed
-    assert http.is_closed
-    rw.close()  # idempotent
-    assert http.is_closed
-
-
-async def test_async_context_manager_closes_the_pool() -> None:
-    async with AsyncRailwail(API_KEY, base_url=BASE_URL) as rw:
-        http = rw._state.http
-        assert not http.is_closed
-    assert http.is_closed
-    await rw.aclose()  # idempotent
-    assert http.is_closed
+async def test_context_manager_closes_the_pool(
+    twin: Twin, ok: respx.Route, pools: list[Pool]
+) -> None:
+    async with entered(twin(API_KEY, base_url=BASE_URL)) as rw:
+        (pool,) = pools
+        assert not pool.is_closed
+        await embed(rw)
+    assert pool.is_closed
+    await close(rw)  # idempotent
+    assert pool.is_closed
+    assert ok.call_count == 1
 
 
 async def test_closed_client_raises_without_sending_or_retrying(
@@ -636,10 +639,30 @@ async def test_pickling_a_client_is_refused(make_client: Make) -> None:
     assert API_KEY not in str(info.value)
 
 
-async def test_client_has_no_del_doing_io(rw: Client) -> None:
-    assert "__del__" not in vars(Railwail)
-    assert "__del__" not in vars(AsyncRailwail)
-    assert dataclasses.is_dataclass(rw._config)
+async def test_an_unclosed_client_is_collected_without_io(
+    twin: Twin, respx_mock: respx.MockRouter
+) -> None:
+    # No __del__: collecting a client sends nothing, needs no event loop, raises nothing (an
+    # exception there would surface as an unraisable-exception warning, an error here).
+    assert "__del__" not in vars(twin)
+    client = twin(API_KEY, base_url=BASE_URL)
+    derived = client.with_options(max_retries=0)
+    collected = weakref.ref(client)
+    del client, derived
+    gc.collect()
+    assert collected() is None
+    assert respx_mock.calls.call_count == 0
+
+
+async def test_options_cannot_be_changed_in_place(rw: Client, ok: respx.Route) -> None:
+    # The options are read-only; with_options() makes a client with others.
+    for name, value in [("base_url", "http://127.0.0.1:9/x"), ("timeout", 1.0), ("max_retries", 9)]:
+        with pytest.raises(AttributeError):
+            setattr(rw, name, value)
+    await embed(rw)
+    assert str(sent(ok).url) == EMBED_URL
+    assert sent(ok).extensions["timeout"]["connect"] == 5.0
+    assert rw.max_retries == 2
 
 
 # -- import cost --------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ import pytest
 import respx
 
 from railwail import AsyncRailwail, NotFoundError, Railwail, UnsupportedModelError
-from railwail._routing import route_from_slug
 from railwail.types import Image
 from support import CDN_URL, CHAT_OK, IMAGES_OK, Client, resolve
 
@@ -58,8 +57,24 @@ def _model(slug: str, category: str) -> dict[str, Any]:
         ("whisper-large-v3", None),
     ],
 )
-def test_slug_families(slug: str, route: str | None) -> None:
-    assert route_from_slug(slug) == route
+def test_slug_family_picks_the_route_without_asking_the_catalogue(
+    gw: respx.MockRouter, client: Railwail, slug: str, route: str | None
+) -> None:
+    endpoints = {
+        "image": gw.post("/images/generations").respond(200, json=IMAGES_OK),
+        "chat": gw.post("/chat/completions").respond(200, json=CHAT_OK),
+        "embed": gw.post("/embeddings").respond(200, json=EMBED),
+    }
+    lookup = gw.get(url__regex=r"/models/.+").respond(200, json=_model(slug, "text"))
+    client.run(slug, "hi")
+    if route is None:  # no known family: the catalogue decides (here: a text model, so chat)
+        assert lookup.call_count == 1
+        route = "chat"
+    else:
+        assert lookup.call_count == 0
+    assert {name: r.call_count for name, r in endpoints.items()} == {
+        name: int(name == route) for name in endpoints
+    }
 
 
 @pytest.mark.anyio
