@@ -26,7 +26,20 @@ from railwail import (
 )
 from railwail._retry import RetryPolicy, is_retryable, reset_datetime, retry_after_from_headers
 from railwail.testing import record_retry_waits
-from support import API_KEY, BASE_URL, EMBED_OK, EMBED_URL, MODEL_OK, Client, resolve
+from railwail.types import AsyncChatStream, ChatStream
+from support import (
+    API_KEY,
+    BASE_URL,
+    CHAT_OK,
+    EMBED_OK,
+    EMBED_URL,
+    IMAGES_OK,
+    MESSAGES,
+    MODEL_OK,
+    STREAM_OK,
+    Client,
+    resolve,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -149,17 +162,71 @@ async def test_callers_idempotency_key_is_used_verbatim(rw: Client, gw: respx.Mo
     ]
 
 
-async def test_idempotency_key_on_every_post_endpoint(rw: Client, gw: respx.MockRouter) -> None:
-    images = gw.post("/images/generations").respond(
-        200, json={"created": 1, "data": [{"url": "http://127.0.0.2:8788/a.png"}]}
-    )
-    chat = gw.post("/chat/completions").respond(
-        200, json={"choices": [{"message": {"role": "assistant", "content": "hi"}}]}
-    )
-    await resolve(rw.image("flux-schnell", "a cat"))
-    await resolve(rw.chat("gpt-4o", [{"role": "user", "content": "hi"}]))
-    assert images.calls.last.request.headers["Idempotency-Key"]
-    assert chat.calls.last.request.headers["Idempotency-Key"]
+async def _result(value: Any) -> Any:
+    """What a call gave, read to the end: a stream's whole text."""
+    value = await resolve(value)
+    if isinstance(value, ChatStream | AsyncChatStream):
+        return await resolve(value.final_text())
+    return value
+
+
+SSE = "text/event-stream"
+
+# Every POST the SDK makes: (path, the call, its good answer, what the call then returns).
+POST_ENDPOINTS = [
+    pytest.param(
+        "/images/generations",
+        lambda rw: rw.image("flux-schnell", "a cat"),
+        lambda: httpx.Response(200, json=IMAGES_OK),
+        lambda res: res.data[0].url == IMAGES_OK["data"][0]["url"],
+        id="images",
+    ),
+    pytest.param(
+        "/chat/completions",
+        lambda rw: rw.chat("gpt-4o", MESSAGES),
+        lambda: httpx.Response(200, json=CHAT_OK),
+        lambda res: res.text == "42",
+        id="chat",
+    ),
+    pytest.param(
+        "/chat/completions",
+        lambda rw: rw.chat("gpt-4o", MESSAGES, stream=True),
+        lambda: httpx.Response(
+            200, content=STREAM_OK, headers={"content-type": "text/event-stream"}
+        ),
+        lambda text: text == "42",
+        id="chat-stream",
+    ),
+    pytest.param(
+        "/embeddings",
+        lambda rw: rw.embed("text-embedding-3-small", "hello"),
+        lambda: httpx.Response(200, json=EMBED_OK),
+        lambda res: res.vectors == [[0.25, -0.5]],
+        id="embeddings",
+    ),
+]
+
+
+@pytest.mark.parametrize(("path", "call", "answer", "returned"), POST_ENDPOINTS)
+async def test_idempotency_key_on_every_post_endpoint(
+    rw: Client,
+    gw: respx.MockRouter,
+    sleeps: list[float],
+    path: str,
+    call: Callable[[Client], Any],
+    answer: Callable[[], httpx.Response],
+    returned: Callable[[Any], bool],
+) -> None:
+    # One key per call, generated, and the same on the retry, so a gateway that dedupes charges
+    # once whichever endpoint it is.
+    route = gw.post(path).mock(side_effect=[error(503), answer()])
+    assert returned(await _result(call(rw)))
+    assert route.call_count == 2
+    assert len(sleeps) == 1
+    keys = [c.request.headers.get("Idempotency-Key") for c in route.calls]
+    assert keys[0] is not None
+    assert keys[0].startswith("rw-")
+    assert keys == [keys[0], keys[0]]
 
 
 async def test_get_requests_carry_no_idempotency_key(rw: Client, gw: respx.MockRouter) -> None:
