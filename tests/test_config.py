@@ -335,8 +335,9 @@ async def test_with_options_on_an_insecure_client_does_not_warn_again(make_clien
 async def test_loopback_or_https_does_not_warn(make_client: Make, base_url: str) -> None:
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
-        make_client(API_KEY, base_url=base_url)
+        client = make_client(API_KEY, base_url=base_url)
     assert [w for w in record if issubclass(w.category, InsecureBaseURLWarning)] == []
+    assert client.base_url == base_url
 
 
 # -- repr, User-Agent, headers ------------------------------------------------------------------
