@@ -12,6 +12,7 @@ A test that takes ``rw`` runs twice, ids ``[sync]`` and ``[async]``; it is ``asy
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
@@ -26,6 +27,31 @@ from support import API_KEY, BASE_URL, Client, Twin, close
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_tls_context() -> Iterator[None]:
+    """Each httpx pool loads the CA bundle into a new TLS context (about 30 ms, most of what
+    making a client costs). Nothing here speaks TLS (respx mocks, plain http on loopback), so
+    the pools made during the tests share one context per set of arguments."""
+    make = ssl.create_default_context
+    made: dict[tuple[Any, ...], ssl.SSLContext] = {}
+
+    def shared(
+        purpose: ssl.Purpose = ssl.Purpose.SERVER_AUTH,
+        *,
+        cafile: Any = None,
+        capath: Any = None,
+        cadata: Any = None,
+    ) -> ssl.SSLContext:
+        key = (purpose, cafile, capath, cadata)
+        if key not in made:
+            made[key] = make(purpose, cafile=cafile, capath=capath, cadata=cadata)
+        return made[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ssl, "create_default_context", shared)
+        yield
 
 
 @pytest.fixture(autouse=True)
