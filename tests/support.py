@@ -13,6 +13,7 @@ import inspect
 import json
 import os
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -87,12 +88,23 @@ async def resolve(value: Any) -> Any:
     return await value if inspect.isawaitable(value) else value
 
 
-async def close(client: Client) -> None:
-    """``close()`` or ``aclose()``, whichever the twin has."""
-    if isinstance(client, AsyncRailwail):
-        await client.aclose()
+async def close(closable: Any) -> None:
+    """``aclose()`` if it has one (the async twin, its streams), else ``close()``."""
+    if hasattr(closable, "aclose"):
+        await closable.aclose()
     else:
-        client.close()
+        closable.close()
+
+
+@asynccontextmanager
+async def entered(manager: Any) -> AsyncIterator[Any]:
+    """``async with manager`` if it is an async context manager, else ``with manager``."""
+    if hasattr(manager, "__aenter__"):
+        async with manager as value:
+            yield value
+    else:
+        with manager as value:
+            yield value
 
 
 async def read(image: Image, twin: Client | Twin) -> bytes:

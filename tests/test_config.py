@@ -10,8 +10,7 @@ import sys
 import traceback
 import warnings
 import weakref
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from typing import Any
 
 import anyio
@@ -21,13 +20,23 @@ import respx
 
 import railwail
 from railwail import (
-    AsyncRailwail,
     InsecureBaseURLWarning,
     Railwail,
     RailwailError,
     __version__,
 )
-from support import API_KEY, BASE_URL, EMBED_OK, EMBED_URL, Client, Twin, close, is_async, resolve
+from support import (
+    API_KEY,
+    BASE_URL,
+    EMBED_OK,
+    EMBED_URL,
+    Client,
+    Twin,
+    close,
+    entered,
+    is_async,
+    resolve,
+)
 
 pytestmark = pytest.mark.anyio
 Make = Callable[..., Client]
@@ -62,17 +71,6 @@ def pools(monkeypatch: pytest.MonkeyPatch) -> list[Pool]:
     for cls in (httpx.Client, httpx.AsyncClient):
         monkeypatch.setattr(cls, "__init__", spy(cls.__init__))
     return made
-
-
-@asynccontextmanager
-async def entered(client: Client) -> AsyncIterator[Client]:
-    """``with client`` or ``async with client``, whichever the twin has."""
-    if isinstance(client, AsyncRailwail):
-        async with client:
-            yield client
-    else:
-        with client:
-            yield client
 
 
 def sent(route: respx.Route) -> httpx.Request:
@@ -588,19 +586,14 @@ async def test_user_http_client_is_used_and_not_closed(twin: Twin, pools: list[P
     assert json.loads(seen[0].content)["input"] == "hello"
 
 
-async def test_async_http_client_given_to_sync_client() -> None:
-    http = httpx.AsyncClient()
-    try:
-        with pytest.raises(TypeError, match="AsyncRailwail") as info:
-            Railwail(API_KEY, base_url=BASE_URL, http_client=http)  # type: ignore[arg-type]
-        assert "httpx.Client" in str(info.value)
-    finally:
-        await http.aclose()
-
-
-async def test_sync_http_client_given_to_async_client() -> None:
-    with httpx.Client() as http, pytest.raises(TypeError, match="did you mean Railwail"):
-        AsyncRailwail(API_KEY, base_url=BASE_URL, http_client=http)  # type: ignore[arg-type]
+async def test_the_other_twins_http_client_is_refused(twin: Twin) -> None:
+    wrong = httpx.Client() if is_async(twin) else httpx.AsyncClient()
+    right, other = ("AsyncClient", "Railwail") if is_async(twin) else ("Client", "AsyncRailwail")
+    with pytest.raises(TypeError) as info:
+        twin(API_KEY, base_url=BASE_URL, http_client=wrong)  # type: ignore[arg-type]
+    assert str(info.value).startswith(f"http_client must be an httpx.{right}; got ")
+    assert str(info.value).endswith(f"did you mean {other}?)")
+    await close(wrong)
 
 
 async def test_non_client_http_client(make_client: Make) -> None:

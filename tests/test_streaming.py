@@ -22,7 +22,7 @@ from railwail import (
 )
 from railwail._streaming import ServerSentEvent, SSEDecoder, stream_error
 from railwail.types import AsyncChatStream, ChatChunk, ChatStream
-from support import MESSAGES, Client, each, is_async, resolve
+from support import MESSAGES, Client, close, collect, each, entered, is_async, resolve
 
 
 def _chunk(content: str | None = None, role: str | None = None, finish: str | None = None) -> str:
@@ -135,7 +135,7 @@ def test_stream_error_maps_codes_and_statuses() -> None:
     assert err.status == 500
 
 
-# -- sync streams -----------------------------------------------------------------------------
+# -- streams ----------------------------------------------------------------------------------
 
 
 def _mock_stream(gw: respx.MockRouter, body: Pieces, status: int = 200) -> respx.Route:
@@ -178,34 +178,35 @@ def test_done_ends_the_stream_even_if_more_bytes_follow(
     assert body.closed
 
 
-def test_break_closes_the_response(gw: respx.MockRouter, client: Railwail) -> None:
-    body = Pieces(_split_every(BODY, 10))
-    _mock_stream(gw, body)
-    stream = client.chat("gpt-4o", MESSAGES, stream=True)
-    for chunk in stream:
-        if chunk.text:
-            break
-    assert body.closed
-    assert stream.response.is_closed
-    assert stream.text() == "Hel"
-    assert list(stream) == []  # a stream is read once
-
-
-def test_with_block_closes_an_unread_stream(gw: respx.MockRouter, client: Railwail) -> None:
+@pytest.mark.anyio
+async def test_with_block_closes_an_unread_stream(gw: respx.MockRouter, rw: Client) -> None:
     body = Pieces([BODY])
     _mock_stream(gw, body)
-    with client.chat("gpt-4o", MESSAGES, stream=True) as stream:
+    async with entered(await resolve(rw.chat("gpt-4o", MESSAGES, stream=True))) as stream:
         pass
     assert body.closed
     assert body.delivered == 0
     assert stream.text() == ""
 
 
-def test_final_text_reads_to_the_end(gw: respx.MockRouter, client: Railwail) -> None:
-    _mock_stream(gw, Pieces([BODY]))
-    stream = client.chat("gpt-4o", MESSAGES, stream=True)
-    assert stream.final_text() == "Hello, wörld"
-    assert stream.final_text() == "Hello, wörld"
+@pytest.mark.anyio
+async def test_final_text_reads_to_the_end(gw: respx.MockRouter, rw: Client) -> None:
+    body = Pieces([BODY])
+    _mock_stream(gw, body)
+    async with entered(await resolve(rw.chat("gpt-4o", MESSAGES, stream=True))) as stream:
+        assert await resolve(stream.final_text()) == "Hello, wörld"
+        assert await resolve(stream.final_text()) == "Hello, wörld"
+        assert body.closed  # read to the end: closed before the block ends
+
+
+@pytest.mark.anyio
+async def test_close_stops_iteration(gw: respx.MockRouter, rw: Client) -> None:
+    body = Pieces([BODY])
+    _mock_stream(gw, body)
+    stream = await resolve(rw.chat("gpt-4o", MESSAGES, stream=True))
+    await close(stream)
+    assert body.closed
+    assert await collect(stream) == []
 
 
 async def _texts_until_error(stream: ChatStream | AsyncChatStream, got: list[str]) -> None:
@@ -301,7 +302,20 @@ def test_stream_without_done_ends_at_eof_and_keeps_the_rate_limit(
     assert chunks[0].rate_limit == stream.rate_limit
 
 
-# -- async streams ----------------------------------------------------------------------------
+# -- breaking out of a loop closes the stream --------------------------------------------------
+
+
+def test_break_closes_the_response(gw: respx.MockRouter, client: Railwail) -> None:
+    body = Pieces(_split_every(BODY, 10))
+    _mock_stream(gw, body)
+    stream = client.chat("gpt-4o", MESSAGES, stream=True)
+    for chunk in stream:
+        if chunk.text:
+            break
+    assert body.closed
+    assert stream.response.is_closed
+    assert stream.text() == "Hel"
+    assert list(stream) == []  # a stream is read once
 
 
 @pytest.mark.anyio
@@ -319,26 +333,5 @@ async def test_async_break_closes_the_response(
         if body.closed:
             break
         await asyncio.sleep(0)
-    assert body.closed
-    assert [c async for c in stream] == []
-
-
-@pytest.mark.anyio
-async def test_async_with_block_and_final_text(
-    gw: respx.MockRouter, aclient: AsyncRailwail
-) -> None:
-    body = Pieces([BODY])
-    _mock_stream(gw, body)
-    async with await aclient.chat("gpt-4o", MESSAGES, stream=True) as stream:
-        assert await stream.final_text() == "Hello, wörld"
-    assert body.closed
-
-
-@pytest.mark.anyio
-async def test_async_aclose_stops_iteration(gw: respx.MockRouter, aclient: AsyncRailwail) -> None:
-    body = Pieces([BODY])
-    _mock_stream(gw, body)
-    stream = await aclient.chat("gpt-4o", MESSAGES, stream=True)
-    await stream.aclose()
     assert body.closed
     assert [c async for c in stream] == []
