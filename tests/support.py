@@ -31,7 +31,6 @@ CDN_URL = "http://127.0.0.2:8788"  # another host: where generated images are do
 API_KEY = "rw_test_0123456789abcdefghij"
 
 GENERATIONS_URL = f"{BASE_URL}/images/generations"
-CHAT_URL = f"{BASE_URL}/chat/completions"
 EMBED_URL = f"{BASE_URL}/embeddings"
 IMG_URL = f"{CDN_URL}/img/a.png"
 

@@ -71,7 +71,7 @@ def _mock(gw: respx.MockRouter, **kwargs: Any) -> respx.Route:
 
 
 @pytest.mark.anyio
-async def test_minimalsent_json(gw: respx.MockRouter, rw: Client) -> None:
+async def test_minimal_body(gw: respx.MockRouter, rw: Client) -> None:
     assert rw.base_url == BASE_URL
     route = _mock(gw)
     res = await resolve(rw.image("flux-schnell", "A cat in space"))
@@ -83,7 +83,7 @@ async def test_minimalsent_json(gw: respx.MockRouter, rw: Client) -> None:
 
 
 @pytest.mark.anyio
-async def test_fullsent_json(gw: respx.MockRouter, rw: Client) -> None:
+async def test_full_body(gw: respx.MockRouter, rw: Client) -> None:
     route = _mock(gw)
     await resolve(rw.image("dall-e-3", "A cat in space", **FULL_ARGS))
     assert route.call_count == 1
@@ -231,7 +231,7 @@ MALFORMED: list[tuple[dict[str, Any], object, str]] = [
 
 @pytest.mark.anyio
 @pytest.mark.parametrize(("answer", "body", "where"), MALFORMED)
-async def test_malformed_2xxsent_json(
+async def test_malformed_2xx_body(
     gw: respx.MockRouter, rw: Client, answer: dict[str, Any], body: object, where: str
 ) -> None:
     route = gw.post("/images/generations").respond(200, headers={"x-request-id": "r1"}, **answer)
