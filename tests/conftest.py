@@ -1,25 +1,57 @@
-"""Shared fixtures: a respx-mocked gateway on a loopback base URL and clients whose retry
-waits are recorded instead of slept."""
+"""Shared fixtures: a respx-mocked gateway on a loopback base URL, and clients (sync, async, or
+either twin through one test body) whose retry waits are recorded instead of slept.
+
+A test that takes ``rw`` runs twice, ids ``[sync]`` and ``[async]``; it is ``async def``, marked
+``anyio``, and reaches the twin's methods through the helpers in tests/support.py::
+
+    @pytest.mark.anyio
+    async def test_x(rw: Client, gw: respx.MockRouter) -> None:
+        res = await resolve(rw.image("flux-schnell", "a cat"))
+        assert await read(res.data[0], rw) == ...
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import ssl
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
 
 import pytest
 import respx
 
 from railwail import AsyncRailwail, Railwail
 from railwail.testing import record_retry_waits
-
-# Loopback only: respx intercepts every request, and nothing here may ever leave the machine.
-BASE_URL = "http://127.0.0.1:8787/api/v1"
-CDN_URL = "http://127.0.0.2:8788"
-API_KEY = "rw_test_0123456789abcdefghij"
+from support import API_KEY, BASE_URL, Client, Twin, close
 
 
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_tls_context() -> Iterator[None]:
+    """Each httpx pool loads the CA bundle into a new TLS context (about 30 ms, most of what
+    making a client costs). Nothing here speaks TLS (respx mocks, plain http on loopback), so
+    the pools made during the tests share one context per set of arguments."""
+    make = ssl.create_default_context
+    made: dict[tuple[Any, ...], ssl.SSLContext] = {}
+
+    def shared(
+        purpose: ssl.Purpose = ssl.Purpose.SERVER_AUTH,
+        *,
+        cafile: Any = None,
+        capath: Any = None,
+        cadata: Any = None,
+    ) -> ssl.SSLContext:
+        key = (purpose, cafile, capath, cadata)
+        if key not in made:
+            made[key] = make(purpose, cafile=cafile, capath=capath, cadata=cadata)
+        return made[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ssl, "create_default_context", shared)
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -33,7 +65,8 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPat
 
 @pytest.fixture
 def gw() -> Iterator[respx.MockRouter]:
-    """The mocked gateway: routes are relative to BASE_URL (``gw.post("/images/generations")``)."""
+    """The mocked gateway: routes are relative to BASE_URL (``gw.post("/images/generations")``);
+    a route given a full URL (``gw.get(IMG_URL)``) matches that URL on any host."""
     with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
         yield router
 
@@ -46,6 +79,7 @@ def sleeps() -> list[float]:
 
 @pytest.fixture
 def client(sleeps: list[float]) -> Iterator[Railwail]:
+    """A sync client, for what only the sync twin has (threads, ``for`` over a stream)."""
     with Railwail(API_KEY, base_url=BASE_URL) as rw:
         record_retry_waits(rw, sleeps)
         yield rw
@@ -53,6 +87,38 @@ def client(sleeps: list[float]) -> Iterator[Railwail]:
 
 @pytest.fixture
 async def aclient(sleeps: list[float]) -> AsyncIterator[AsyncRailwail]:
+    """An async client, for what only the async twin has (tasks, async finalisers)."""
     async with AsyncRailwail(API_KEY, base_url=BASE_URL) as rw:
         record_retry_waits(rw, sleeps)
         yield rw
+
+
+@pytest.fixture(params=[Railwail, AsyncRailwail], ids=["sync", "async"])
+def twin(request: pytest.FixtureRequest) -> Twin:
+    """The client class under test: ``Railwail``, then ``AsyncRailwail``."""
+    cls: Twin = request.param
+    return cls
+
+
+@pytest.fixture
+async def make_client(twin: Twin, sleeps: list[float]) -> AsyncIterator[Callable[..., Client]]:
+    """Builds clients of the twin under test (``base_url`` defaults to BASE_URL) with their
+    retry waits recorded in ``sleeps``; closes them after the test."""
+    made: list[Client] = []
+
+    def make(*args: Any, **kwargs: Any) -> Client:
+        kwargs.setdefault("base_url", BASE_URL)
+        client = twin(*args, **kwargs)
+        record_retry_waits(client, sleeps)
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        await close(client)  # closing twice is harmless
+
+
+@pytest.fixture
+def rw(make_client: Callable[..., Client]) -> Client:
+    """A client of the twin under test: ``Railwail``, then ``AsyncRailwail``."""
+    return make_client(API_KEY)

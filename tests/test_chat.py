@@ -9,8 +9,9 @@ import httpx
 import pytest
 import respx
 
-from railwail import AsyncRailwail, Railwail, ResponseValidationError
+from railwail import Railwail, ResponseValidationError
 from railwail.types import ChatResponse, EmbeddingResponse
+from support import Client, resolve
 
 CHAT = {
     "id": "chatcmpl-1",
@@ -63,23 +64,16 @@ FULL_ARGS: dict[str, Any] = {
 }
 
 
-def test_chat_sends_the_openai_body_and_parses_the_completion(
-    gw: respx.MockRouter, client: Railwail
+@pytest.mark.anyio
+async def test_chat_sends_the_openai_body_and_parses_the_completion(
+    gw: respx.MockRouter, rw: Client
 ) -> None:
     route = gw.post("/chat/completions").respond(200, json=CHAT, headers=HEADERS)
-    res = client.chat("gpt-4o", MESSAGES, **FULL_ARGS)
+    res = await resolve(rw.chat("gpt-4o", MESSAGES, **FULL_ARGS))
     assert _sent(route) == {"model": "gpt-4o", "messages": MESSAGES, **FULL_ARGS}
     request = route.calls.last.request
     assert request.headers["accept"] == "application/json"
     assert request.headers["idempotency-key"].startswith("rw-")
-    _check_chat(res)
-
-
-@pytest.mark.anyio
-async def test_async_chat_sends_the_same_body(gw: respx.MockRouter, aclient: AsyncRailwail) -> None:
-    route = gw.post("/chat/completions").respond(200, json=CHAT, headers=HEADERS)
-    res = await aclient.chat("gpt-4o", MESSAGES, **FULL_ARGS)
-    assert _sent(route) == {"model": "gpt-4o", "messages": MESSAGES, **FULL_ARGS}
     _check_chat(res)
 
 
@@ -114,58 +108,21 @@ def test_assistant_message_with_tool_calls_needs_no_content(
     assert _sent(route)["messages"] == messages
 
 
-BAD_CHAT: list[tuple[dict[str, Any], type[Exception], str]] = [
-    ({"messages": []}, ValueError, "messages must not be empty"),
-    ({"messages": "hi"}, TypeError, "messages must be a list"),
-    ({"messages": ["hi"]}, TypeError, r"messages\[0\] must be a dict"),
-    ({"messages": [{"role": "robot", "content": "x"}]}, ValueError, r"messages\[0\]\['role'\]"),
-    ({"messages": [{"content": "x"}]}, ValueError, "must be one of 'system'"),
-    ({"messages": [{"role": "user"}]}, ValueError, r"messages\[0\] has no 'content'"),
-    ({"messages": [{"role": "user", "content": 3}]}, TypeError, "must be a string or a list"),
-    ({"temperature": 2.5}, ValueError, "temperature must be from 0 to 2"),
-    ({"temperature": -0.1}, ValueError, "temperature must be from 0 to 2"),
-    ({"temperature": "hot"}, TypeError, "temperature must be a number"),
-    ({"top_p": 1.5}, ValueError, "top_p must be from 0 to 1"),
-    ({"frequency_penalty": 3}, ValueError, "frequency_penalty must be from -2 to 2"),
-    ({"presence_penalty": -2.1}, ValueError, "presence_penalty must be from -2 to 2"),
-    ({"max_tokens": 0}, ValueError, "max_tokens must be an integer of at least 1"),
-    ({"max_tokens": True}, TypeError, "max_tokens must be an integer"),
-    ({"stop": ["a", "b", "c", "d", "e"]}, ValueError, "stop must be a string or a list of 1 to 4"),
-    ({"stop": []}, ValueError, "stop must be"),
-    ({"stream": "yes"}, TypeError, "stream must be True or False"),
-    ({"model": ""}, ValueError, "model must be a non-empty model slug"),
-    ({"model": None}, TypeError, "model must be a model slug string"),
-    ({"timeout": None}, ValueError, "timeout=None would wait forever"),
-    ({"idempotency_key": ""}, ValueError, "idempotency_key must be a non-empty string"),
-    ({"extra_headers": {"x": 1}}, TypeError, "extra_headers must be a mapping of str to str"),
-    ({"extra_body": ["x"]}, TypeError, "extra_body must be a mapping"),
-]
-
-
-@pytest.mark.parametrize(("kwargs", "exc", "match"), BAD_CHAT)
-def test_chat_argument_checks_run_before_any_request(
-    gw: respx.MockRouter, client: Railwail, kwargs: dict[str, Any], exc: type, match: str
-) -> None:
-    route = gw.post("/chat/completions").respond(200, json=CHAT)
-    args: dict[str, Any] = {"model": "gpt-4o", "messages": MESSAGES, **kwargs}
-    with pytest.raises(exc, match=match):
-        client.chat(**args)
-    assert route.call_count == 0
+# Every check, with its message, is in tests/test_requests.py: the tests named
+# *_argument_checks_run_before_any_request show each method runs them (arguments and per-call
+# options alike) before any I/O.
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize(("kwargs", "exc", "match"), BAD_CHAT[:8])
-async def test_async_chat_argument_checks(
-    gw: respx.MockRouter,
-    aclient: AsyncRailwail,
-    kwargs: dict[str, Any],
-    exc: type,
-    match: str,
+@pytest.mark.parametrize("stream", [False, True], ids=["completion", "stream"])
+async def test_chat_argument_checks_run_before_any_request(
+    gw: respx.MockRouter, rw: Client, stream: bool
 ) -> None:
     route = gw.post("/chat/completions").respond(200, json=CHAT)
-    args: dict[str, Any] = {"model": "gpt-4o", "messages": MESSAGES, **kwargs}
-    with pytest.raises(exc, match=match):
-        await aclient.chat(**args)
+    with pytest.raises(ValueError, match=r"messages\[0\]\['role'\] must be one of"):
+        await resolve(rw.chat("gpt-4o", [{"role": "robot", "content": "x"}], stream=stream))
+    with pytest.raises(TypeError, match="extra_headers must be a mapping of str to str"):
+        await resolve(rw.chat("gpt-4o", MESSAGES, stream=stream, extra_headers={"x": 1}))
     assert route.call_count == 0
 
 
@@ -209,45 +166,28 @@ def _check_embeddings(res: EmbeddingResponse) -> None:
     assert res.request_id == "req_emb"
 
 
-def test_embed_a_list(gw: respx.MockRouter, client: Railwail) -> None:
+@pytest.mark.anyio
+async def test_embed_a_list_and_a_string(gw: respx.MockRouter, rw: Client) -> None:
     route = gw.post("/embeddings").respond(
         200, json=EMBEDDINGS, headers={"x-request-id": "req_emb"}
     )
-    res = client.embed("text-embedding-3-small", ["a", "b"], dimensions=2)
+    res = await resolve(rw.embed("text-embedding-3-small", ["a", "b"], dimensions=2))
     assert _sent(route) == {"model": "text-embedding-3-small", "input": ["a", "b"], "dimensions": 2}
     _check_embeddings(res)
-
-
-@pytest.mark.anyio
-async def test_async_embed_a_string(gw: respx.MockRouter, aclient: AsyncRailwail) -> None:
-    route = gw.post("/embeddings").respond(
-        200, json=EMBEDDINGS, headers={"x-request-id": "req_emb"}
-    )
-    res = await aclient.embed("text-embedding-3-small", "a")
+    res = await resolve(rw.embed("text-embedding-3-small", "a"))
     assert _sent(route) == {"model": "text-embedding-3-small", "input": "a"}
     _check_embeddings(res)
 
 
-@pytest.mark.parametrize(
-    ("value", "exc", "match"),
-    [
-        ("", ValueError, "input must be a non-empty string"),
-        ([], ValueError, "non-empty list of strings"),
-        (["a", 1], TypeError, r"input\[1\] must be a string"),
-        (["a", ""], ValueError, r"input\[1\] must be a non-empty string"),
-        (b"bytes", TypeError, "input must be a string or a list of strings"),
-        (42, TypeError, "input must be a string or a list of strings"),
-    ],
-)
-def test_embed_input_checks(
-    gw: respx.MockRouter, client: Railwail, value: object, exc: type, match: str
+@pytest.mark.anyio
+async def test_embed_argument_checks_run_before_any_request(
+    gw: respx.MockRouter, rw: Client
 ) -> None:
     route = gw.post("/embeddings").respond(200, json=EMBEDDINGS)
-    with pytest.raises(exc, match=match):
-        client.embed("text-embedding-3-small", value)  # type: ignore[arg-type]
-    assert route.call_count == 0
-
-
-def test_embed_dimensions_check(gw: respx.MockRouter, client: Railwail) -> None:
+    with pytest.raises(TypeError, match=r"input\[1\] must be a string"):
+        await resolve(rw.embed("text-embedding-3-small", ["a", 1]))
     with pytest.raises(ValueError, match="dimensions must be an integer of at least 1"):
-        client.embed("text-embedding-3-small", "a", dimensions=0)
+        await resolve(rw.embed("text-embedding-3-small", "a", dimensions=0))
+    with pytest.raises(ValueError, match="idempotency_key must be a non-empty string"):
+        await resolve(rw.embed("text-embedding-3-small", "a", idempotency_key=""))
+    assert route.call_count == 0

@@ -3,13 +3,14 @@ the connection pool's lifetime, and what ``import railwail`` does (nothing)."""
 
 from __future__ import annotations
 
-import dataclasses
-import inspect
+import gc
 import json
 import pickle
 import sys
+import traceback
 import warnings
-from collections.abc import AsyncIterator, Iterator
+import weakref
+from collections.abc import Callable
 from typing import Any
 
 import anyio
@@ -19,82 +20,57 @@ import respx
 
 import railwail
 from railwail import (
-    AsyncRailwail,
     InsecureBaseURLWarning,
     Railwail,
     RailwailError,
     __version__,
 )
+from support import (
+    API_KEY,
+    BASE_URL,
+    EMBED_OK,
+    EMBED_URL,
+    Client,
+    Twin,
+    close,
+    entered,
+    is_async,
+    resolve,
+)
 
-# Same values as tests/conftest.py (not imported: tests/testing has a conftest.py too).
-BASE_URL = "http://127.0.0.1:8787/api/v1"
-API_KEY = "rw_test_0123456789abcdefghij"
-EMBED_URL = BASE_URL + "/embeddings"
-EMBED_OK = {
-    "object": "list",
-    "data": [{"object": "embedding", "index": 0, "embedding": [0.25, -0.5]}],
-    "model": "text-embedding-3-small",
-}
-
-Client = Railwail | AsyncRailwail
-CLASSES: dict[str, type[Railwail] | type[AsyncRailwail]] = {
-    "sync": Railwail,
-    "async": AsyncRailwail,
-}
-both = pytest.mark.parametrize("kind", ["sync", "async"])
 pytestmark = pytest.mark.anyio
-_made: list[Client] = []
-
-
-def make(kind: str, *args: Any, **kwargs: Any) -> Client:
-    """A client closed after the test by ``_close_made`` (closing twice is harmless)."""
-    kwargs.setdefault("base_url", BASE_URL)
-    client = CLASSES[kind](*args, **kwargs)
-    _made.append(client)
-    return client
-
-
-async def resolve(value: Any) -> Any:
-    return await value if inspect.isawaitable(value) else value
-
-
-async def aclose(client: Client) -> None:
-    if isinstance(client, AsyncRailwail):
-        await client.aclose()
-    else:
-        client.close()
+Make = Callable[..., Client]
 
 
 async def embed(client: Client, **kwargs: Any) -> Any:
     return await resolve(client.embed("text-embedding-3-small", "hello", **kwargs))
 
 
-@pytest.fixture(autouse=True)
-async def _close_made() -> AsyncIterator[None]:
-    yield
-    while _made:
-        await aclose(_made.pop())
+@pytest.fixture
+def ok(respx_mock: respx.MockRouter) -> respx.Route:
+    """The embeddings endpoint answering. ``respx_mock`` mocks every host and path, so a test
+    sees exactly which URL the SDK asked for."""
+    return respx_mock.post(EMBED_URL).respond(200, json=EMBED_OK)
+
+
+Pool = httpx.Client | httpx.AsyncClient
 
 
 @pytest.fixture
-def gw() -> Iterator[respx.MockRouter]:
-    """Any URL on any host: lets a test see exactly which URL the SDK asked for."""
-    with respx.mock(assert_all_called=False) as router:
-        yield router
+def pools(monkeypatch: pytest.MonkeyPatch) -> list[Pool]:
+    """Every httpx connection pool created during the test, in order: the SDK's own included."""
+    made: list[Pool] = []
 
+    def spy(init: Callable[..., None]) -> Callable[..., None]:
+        def record(self: Pool, *args: Any, **kwargs: Any) -> None:
+            made.append(self)
+            init(self, *args, **kwargs)
 
-@pytest.fixture
-def ok(gw: respx.MockRouter) -> respx.Route:
-    return gw.post(EMBED_URL).respond(200, json=EMBED_OK)
+        return record
 
-
-@pytest.fixture(params=["sync", "async"])
-async def rw(request: pytest.FixtureRequest) -> AsyncIterator[Client]:
-    client = make(request.param, API_KEY)
-    try:
-        yield client
-    finally:
-        await aclose(client)
+    for cls in (httpx.Client, httpx.AsyncClient):
+        monkeypatch.setattr(cls, "__init__", spy(cls.__init__))
+    return made
 
 
 def sent(route: respx.Route) -> httpx.Request:
@@ -105,13 +81,9 @@ def sent(route: respx.Route) -> httpx.Request:
 # -- the API key --------------------------------------------------------------------------------
 
 
-@both
-async def test_key_from_argument_is_sent_as_bearer(kind: str, ok: respx.Route) -> None:
-    client = make(kind, API_KEY)
-    try:
-        res = await embed(client)
-    finally:
-        await aclose(client)
+async def test_key_from_argument_is_sent_as_bearer(make_client: Make, ok: respx.Route) -> None:
+    client = make_client(API_KEY)
+    res = await embed(client)
     assert res.vectors == [[0.25, -0.5]]
     assert sent(ok).headers["Authorization"] == f"Bearer {API_KEY}"
     assert sent(ok).method == "POST"
@@ -119,45 +91,33 @@ async def test_key_from_argument_is_sent_as_bearer(kind: str, ok: respx.Route) -
     assert json.loads(sent(ok).content) == {"model": "text-embedding-3-small", "input": "hello"}
 
 
-@both
 async def test_key_from_environment(
-    kind: str, ok: respx.Route, monkeypatch: pytest.MonkeyPatch
+    make_client: Make, ok: respx.Route, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("RAILWAIL_API_KEY", "rw_test_from_the_environment_42")
-    client = make(kind)
-    try:
-        await embed(client)
-        assert "(from RAILWAIL_API_KEY)" in repr(client)
-    finally:
-        await aclose(client)
+    client = make_client()
+    await embed(client)
+    assert "(from RAILWAIL_API_KEY)" in repr(client)
     assert sent(ok).headers["Authorization"] == "Bearer rw_test_from_the_environment_42"
 
 
-@both
 async def test_argument_wins_over_environment(
-    kind: str, ok: respx.Route, monkeypatch: pytest.MonkeyPatch
+    make_client: Make, ok: respx.Route, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("RAILWAIL_API_KEY", "rw_test_from_the_environment_42")
-    client = make(kind, API_KEY)
-    try:
-        await embed(client)
-        assert "(from api_key=)" in repr(client)
-    finally:
-        await aclose(client)
+    client = make_client(API_KEY)
+    await embed(client)
+    assert "(from api_key=)" in repr(client)
     assert sent(ok).headers["Authorization"] == f"Bearer {API_KEY}"
 
 
-@both
 async def test_key_surrounding_whitespace_is_stripped(
-    kind: str, ok: respx.Route, monkeypatch: pytest.MonkeyPatch
+    make_client: Make, ok: respx.Route, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # `export RAILWAIL_API_KEY=$(cat key.txt)` leaves a newline behind.
     monkeypatch.setenv("RAILWAIL_API_KEY", f"  {API_KEY}\n")
-    client = make(kind)
-    try:
-        await embed(client)
-    finally:
-        await aclose(client)
+    client = make_client()
+    await embed(client)
     assert sent(ok).headers["Authorization"] == f"Bearer {API_KEY}"
 
 
@@ -169,26 +129,24 @@ async def test_factory_builds_a_sync_client(ok: respx.Route) -> None:
     assert sent(ok).headers["Authorization"] == f"Bearer {API_KEY}"
 
 
-@both
-async def test_missing_key_names_the_environment_variable(kind: str) -> None:
+async def test_missing_key_names_the_environment_variable(make_client: Make) -> None:
     with pytest.raises(ValueError, match="RAILWAIL_API_KEY") as info:
-        make(kind)
+        make_client()
     assert "api_key=" in str(info.value)
 
 
-@both
 @pytest.mark.parametrize("source", ["argument", "environment"])
 @pytest.mark.parametrize("key", ["", "   ", "\t\n"])
 async def test_empty_or_blank_key(
-    kind: str, source: str, key: str, monkeypatch: pytest.MonkeyPatch
+    make_client: Make, source: str, key: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if source == "environment":
         monkeypatch.setenv("RAILWAIL_API_KEY", key)
         with pytest.raises(ValueError, match=r"from RAILWAIL_API_KEY is empty"):
-            make(kind)
+            make_client()
     else:
         with pytest.raises(ValueError, match=r"from api_key= is empty.*RAILWAIL_API_KEY"):
-            make(kind, key)
+            make_client(key)
 
 
 BAD_KEYS = [
@@ -199,72 +157,65 @@ BAD_KEYS = [
 ]
 
 
-@both
 @pytest.mark.parametrize("key", BAD_KEYS)
 async def test_malformed_key_is_refused_without_echoing_it(
-    kind: str, key: str, monkeypatch: pytest.MonkeyPatch
+    make_client: Make, key: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with pytest.raises(ValueError, match="copy it again") as info:
-        make(kind, key)
-    assert key not in str(info.value)
-    assert "rw_test_secret" not in str(info.value)
+        make_client(key)
+    shown = "".join(traceback.format_exception(info.value))  # str, repr and the whole traceback
+    assert key not in shown
+    assert "rw_test_secret" not in shown
     assert "rw_test_secret" not in repr(info.value)
 
     monkeypatch.setenv("RAILWAIL_API_KEY", key)
     with pytest.raises(ValueError, match="RAILWAIL_API_KEY") as info:
-        make(kind)
+        make_client()
     assert "rw_test_secret" not in str(info.value)
 
 
-@both
 @pytest.mark.parametrize("key", [12345, b"rw_test_bytes_key_12345"])
-async def test_non_string_key_is_a_type_error(kind: str, key: object) -> None:
+async def test_non_string_key_is_a_type_error(make_client: Make, key: object) -> None:
     with pytest.raises(TypeError, match="api_key must be a string") as info:
-        make(kind, key)
+        make_client(key)
     assert "12345" not in str(info.value)
 
 
-@both
-async def test_key_prefix_is_not_validated(kind: str) -> None:
+async def test_key_prefix_is_not_validated(make_client: Make) -> None:
     # Some pages show rw-live-...; the gateway decides what a valid key is.
-    client = make(kind, "rw-live-some-other-shape-0000")
+    client = make_client("rw-live-some-other-shape-0000")
     assert "****0000" in repr(client)
 
 
 # -- the base URL -------------------------------------------------------------------------------
 
 
-@both
 async def test_base_url_from_environment(
-    kind: str, gw: respx.MockRouter, monkeypatch: pytest.MonkeyPatch
+    make_client: Make, respx_mock: respx.MockRouter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    route = gw.post("http://127.0.0.1:9999/custom/v1/embeddings").respond(200, json=EMBED_OK)
+    route = respx_mock.post("http://127.0.0.1:9999/custom/v1/embeddings").respond(
+        200, json=EMBED_OK
+    )
     monkeypatch.setenv("RAILWAIL_BASE_URL", "http://127.0.0.1:9999/custom/v1/")
-    client = CLASSES[kind](API_KEY)
-    try:
-        assert client.base_url == "http://127.0.0.1:9999/custom/v1"
-        await embed(client)
-    finally:
-        await aclose(client)
+    client = make_client(API_KEY, base_url=None)
+    assert client.base_url == "http://127.0.0.1:9999/custom/v1"
+    await embed(client)
     assert str(sent(route).url) == "http://127.0.0.1:9999/custom/v1/embeddings"
 
 
-@both
 async def test_base_url_argument_wins_over_environment(
-    kind: str, monkeypatch: pytest.MonkeyPatch
+    make_client: Make, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("RAILWAIL_BASE_URL", "http://127.0.0.1:9999/custom/v1")
-    client = make(kind, API_KEY)
+    client = make_client(API_KEY)
     assert client.base_url == BASE_URL
 
 
-@both
-async def test_default_base_url(kind: str) -> None:
-    client = make(kind, API_KEY, base_url=None)
+async def test_default_base_url(make_client: Make) -> None:
+    client = make_client(API_KEY, base_url=None)
     assert client.base_url == "https://railwail.com/api/v1"
 
 
-@both
 @pytest.mark.parametrize(
     "base_url",
     [
@@ -278,27 +229,24 @@ async def test_default_base_url(kind: str) -> None:
         "http://127.0.0.1:8787/api/v1#top",
     ],
 )
-async def test_malformed_base_url(kind: str, base_url: str) -> None:
+async def test_malformed_base_url(make_client: Make, base_url: str) -> None:
     with pytest.raises(ValueError, match="base_url"):
-        make(kind, API_KEY, base_url=base_url)
+        make_client(API_KEY, base_url=base_url)
 
 
-@both
 async def test_malformed_base_url_from_environment(
-    kind: str, monkeypatch: pytest.MonkeyPatch
+    make_client: Make, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("RAILWAIL_BASE_URL", "ftp://127.0.0.1/api/v1")
     with pytest.raises(ValueError, match="base_url"):
-        CLASSES[kind](API_KEY)
+        make_client(API_KEY, base_url=None)
 
 
-@both
-async def test_base_url_of_wrong_type(kind: str) -> None:
+async def test_base_url_of_wrong_type(make_client: Make) -> None:
     with pytest.raises(TypeError, match="base_url"):
-        make(kind, API_KEY, base_url=8787)
+        make_client(API_KEY, base_url=8787)
 
 
-@both
 @pytest.mark.parametrize(
     "base_url",
     [
@@ -311,40 +259,35 @@ async def test_base_url_of_wrong_type(kind: str) -> None:
     ],
 )
 async def test_base_url_is_normalized_in_the_requested_url(
-    kind: str, base_url: str, gw: respx.MockRouter
+    make_client: Make, base_url: str, respx_mock: respx.MockRouter
 ) -> None:
-    route = gw.route().respond(200, json=EMBED_OK)
-    client = make(kind, API_KEY, base_url=base_url)
-    try:
-        await embed(client)
-    finally:
-        await aclose(client)
+    route = respx_mock.route().respond(200, json=EMBED_OK)
+    client = make_client(API_KEY, base_url=base_url)
+    await embed(client)
+
     url = sent(route).url
     assert str(url) == EMBED_URL
     assert "//" not in url.raw_path.decode()
     assert "/v1/v1" not in str(url)
 
 
-@both
-async def test_base_url_without_path(kind: str, gw: respx.MockRouter) -> None:
-    route = gw.route().respond(200, json=EMBED_OK)
-    client = make(kind, API_KEY, base_url="http://127.0.0.1:8787/")
-    try:
-        await embed(client)
-    finally:
-        await aclose(client)
+async def test_base_url_without_path(make_client: Make, respx_mock: respx.MockRouter) -> None:
+    route = respx_mock.route().respond(200, json=EMBED_OK)
+    client = make_client(API_KEY, base_url="http://127.0.0.1:8787/")
+    await embed(client)
     assert str(sent(route).url) == "http://127.0.0.1:8787/embeddings"
 
 
-@both
 @pytest.mark.parametrize(
     "base_url", ["http://gateway.invalid/api/v1", "http://127.0.0.1.invalid:8787/api/v1"]
 )
-async def test_plain_http_to_a_remote_host_warns(kind: str, base_url: str) -> None:
-    with respx.mock(assert_all_called=False) as router:
-        with pytest.warns(InsecureBaseURLWarning, match="unencrypted") as record:
-            client = make(kind, API_KEY, base_url=base_url)
-        assert router.calls.call_count == 0
+async def test_plain_http_to_a_remote_host_warns(
+    twin: Twin, respx_mock: respx.MockRouter, base_url: str
+) -> None:
+    with pytest.warns(InsecureBaseURLWarning, match="unencrypted") as record:
+        client = twin(API_KEY, base_url=base_url)  # here, not in a fixture: see the filename
+    await close(client)
+    assert respx_mock.calls.call_count == 0
     assert len(record) == 1
     assert API_KEY not in str(record[0].message)
     # Attributed to the caller's line, not to a frame inside the SDK.
@@ -359,18 +302,16 @@ async def test_plain_http_warning_points_at_the_factory_caller() -> None:
     assert record[0].filename == __file__
 
 
-@both
-async def test_with_options_to_plain_http_remote_host_warns(kind: str) -> None:
-    client = make(kind, API_KEY)
+async def test_with_options_to_plain_http_remote_host_warns(make_client: Make) -> None:
+    client = make_client(API_KEY)
     with pytest.warns(InsecureBaseURLWarning) as record:
         client.with_options(base_url="http://gateway.invalid/api/v1")
     assert record[0].filename == __file__
 
 
-@both
-async def test_with_options_on_an_insecure_client_does_not_warn_again(kind: str) -> None:
+async def test_with_options_on_an_insecure_client_does_not_warn_again(make_client: Make) -> None:
     with pytest.warns(InsecureBaseURLWarning):
-        client = make(kind, API_KEY, base_url="http://gateway.invalid/api/v1")
+        client = make_client(API_KEY, base_url="http://gateway.invalid/api/v1")
     # filterwarnings=error: a second warning here would fail the test.
     derived = client.with_options(max_retries=0, timeout=3.0)
     assert derived.base_url == "http://gateway.invalid/api/v1"
@@ -378,7 +319,6 @@ async def test_with_options_on_an_insecure_client_does_not_warn_again(kind: str)
         derived.with_options(base_url="http://other.invalid/api/v1")
 
 
-@both
 @pytest.mark.parametrize(
     "base_url",
     [
@@ -390,33 +330,28 @@ async def test_with_options_on_an_insecure_client_does_not_warn_again(kind: str)
         "https://gateway.invalid/api/v1",
     ],
 )
-async def test_loopback_or_https_does_not_warn(kind: str, base_url: str) -> None:
+async def test_loopback_or_https_does_not_warn(make_client: Make, base_url: str) -> None:
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
-        make(kind, API_KEY, base_url=base_url)
+        client = make_client(API_KEY, base_url=base_url)
     assert [w for w in record if issubclass(w.category, InsecureBaseURLWarning)] == []
+    assert client.base_url == base_url
 
 
 # -- repr, User-Agent, headers ------------------------------------------------------------------
 
 
-@both
-async def test_repr_masks_the_key(kind: str) -> None:
-    client = make(kind, API_KEY)
-    text = repr(client)
-    assert API_KEY not in text
-    assert "0123456789" not in text
-    assert "****ghij" in text
-    assert "(from api_key=)" in text
-    assert text.startswith(f"{CLASSES[kind].__name__}(base_url='{BASE_URL}'")
-    assert "max_retries=2" in text
-    assert API_KEY not in str(client)
-    assert API_KEY not in repr(client._config)
+async def test_repr_shows_the_options_and_the_masked_key(twin: Twin, make_client: Make) -> None:
+    # That no part of the key shows anywhere: tests/test_security.py.
+    client = make_client(API_KEY)
+    assert repr(client) == (
+        f"{twin.__name__}(base_url='{BASE_URL}', api_key='****ghij' (from api_key=), "
+        f"max_retries=2, timeout={client.timeout!r})"
+    )
 
 
-@both
-async def test_repr_of_a_short_key_shows_nothing_of_it(kind: str) -> None:
-    client = make(kind, "rw_test_short1")
+async def test_repr_of_a_short_key_shows_nothing_of_it(make_client: Make) -> None:
+    client = make_client("rw_test_short1")
     assert "rw_test" not in repr(client)
     assert "hort1" not in repr(client)
     assert "'****'" in repr(client)
@@ -430,8 +365,8 @@ async def test_user_agent_accept_and_content_type(rw: Client, ok: respx.Route) -
     assert headers["Content-Type"] == "application/json"
 
 
-async def test_get_request_headers(rw: Client, gw: respx.MockRouter) -> None:
-    route = gw.get(f"{BASE_URL}/models/flux-schnell").respond(
+async def test_get_request_headers(rw: Client, respx_mock: respx.MockRouter) -> None:
+    route = respx_mock.get(f"{BASE_URL}/models/flux-schnell").respond(
         200, json={"id": "flux-schnell", "category": "image"}
     )
     model = await resolve(rw.models.get("flux-schnell"))
@@ -443,16 +378,13 @@ async def test_get_request_headers(rw: Client, gw: respx.MockRouter) -> None:
     assert request.headers["User-Agent"] == f"railwail-python/{__version__}"
 
 
-@both
-async def test_default_headers_and_extra_headers_win(kind: str, ok: respx.Route) -> None:
-    client = make(kind, API_KEY, default_headers={"X-Team": "vision", "X-Both": "default"})
-    try:
-        await embed(client, extra_headers={"X-Both": "call", "X-Only-Call": "1"})
-        first = sent(ok).headers
-        await embed(client)
-        second = sent(ok).headers
-    finally:
-        await aclose(client)
+async def test_default_headers_and_extra_headers_win(make_client: Make, ok: respx.Route) -> None:
+    client = make_client(API_KEY, default_headers={"X-Team": "vision", "X-Both": "default"})
+    await embed(client, extra_headers={"X-Both": "call", "X-Only-Call": "1"})
+    first = sent(ok).headers
+    await embed(client)
+    second = sent(ok).headers
+
     assert first["X-Team"] == "vision"
     assert first["X-Both"] == "call"
     assert first["X-Only-Call"] == "1"
@@ -462,11 +394,10 @@ async def test_default_headers_and_extra_headers_win(kind: str, ok: respx.Route)
     assert first["Authorization"] == second["Authorization"] == f"Bearer {API_KEY}"
 
 
-@both
 @pytest.mark.parametrize("headers", [{"X-A": 1}, ["X-A"], {b"X-A": "1"}])
-async def test_default_headers_must_map_str_to_str(kind: str, headers: Any) -> None:
+async def test_default_headers_must_map_str_to_str(make_client: Make, headers: Any) -> None:
     with pytest.raises(TypeError, match="default_headers"):
-        make(kind, API_KEY, default_headers=headers)
+        make_client(API_KEY, default_headers=headers)
 
 
 # -- timeouts -----------------------------------------------------------------------------------
@@ -491,24 +422,16 @@ async def test_default_timeout_is_finite(rw: Client, ok: respx.Route) -> None:
     assert None not in timeout.values()
 
 
-@both
-async def test_client_timeout_as_float(kind: str, ok: respx.Route) -> None:
-    client = make(kind, API_KEY, timeout=12.5)
-    try:
-        assert client.timeout == httpx.Timeout(12.5)
-        await embed(client)
-    finally:
-        await aclose(client)
+async def test_client_timeout_as_float(make_client: Make, ok: respx.Route) -> None:
+    client = make_client(API_KEY, timeout=12.5)
+    assert client.timeout == httpx.Timeout(12.5)
+    await embed(client)
     assert timeout_of(ok) == {"connect": 12.5, "read": 12.5, "write": 12.5, "pool": 12.5}
 
 
-@both
-async def test_client_timeout_as_httpx_timeout(kind: str, ok: respx.Route) -> None:
-    client = make(kind, API_KEY, timeout=httpx.Timeout(30.0, connect=2.0))
-    try:
-        await embed(client)
-    finally:
-        await aclose(client)
+async def test_client_timeout_as_httpx_timeout(make_client: Make, ok: respx.Route) -> None:
+    client = make_client(API_KEY, timeout=httpx.Timeout(30.0, connect=2.0))
+    await embed(client)
     assert timeout_of(ok) == {"connect": 2.0, "read": 30.0, "write": 30.0, "pool": 30.0}
 
 
@@ -526,10 +449,14 @@ async def test_explicit_unlimited_timeout_is_passed_through(rw: Client, ok: resp
     assert timeout_of(ok) == {"connect": None, "read": None, "write": None, "pool": None}
 
 
-@both
-async def test_timeout_none_is_refused_at_construction(kind: str) -> None:
+async def test_constructor_checks_the_timeout(make_client: Make) -> None:
+    # Every timeout value refused, with its message: tests/test_requests.py.
     with pytest.raises(ValueError, match=r"timeout=None would wait forever.*httpx\.Timeout"):
-        make(kind, API_KEY, timeout=None)
+        make_client(API_KEY, timeout=None)
+    with pytest.raises(ValueError, match="timeout must be a positive, finite number"):
+        make_client(API_KEY, timeout=float("inf"))
+    with pytest.raises(TypeError, match=r"timeout must be a number of seconds or an httpx\."):
+        make_client(API_KEY, timeout="30")
 
 
 async def test_timeout_none_is_refused_per_call(rw: Client, ok: respx.Route) -> None:
@@ -537,59 +464,32 @@ async def test_timeout_none_is_refused_per_call(rw: Client, ok: respx.Route) -> 
         await embed(rw, timeout=None)
     with pytest.raises(ValueError, match="timeout=None"):
         rw.with_options(timeout=None)  # type: ignore[arg-type]
-    assert ok.call_count == 0
-
-
-@both
-@pytest.mark.parametrize("value", [0, 0.0, -1, -0.5, float("inf"), float("nan")])
-async def test_timeout_must_be_positive_and_finite(kind: str, value: float) -> None:
     with pytest.raises(ValueError, match="timeout must be a positive, finite number"):
-        make(kind, API_KEY, timeout=value)
-
-
-@both
-@pytest.mark.parametrize("value", [True, False, "30", [30]])
-async def test_timeout_of_wrong_type(kind: str, value: object) -> None:
-    with pytest.raises(
-        TypeError, match=r"timeout must be a number of seconds or an httpx\.Timeout"
-    ):
-        make(kind, API_KEY, timeout=value)
-
-
-@pytest.mark.parametrize("value", [0, -2, True])
-async def test_bad_per_call_timeout_sends_nothing(
-    rw: Client, ok: respx.Route, value: object
-) -> None:
-    with pytest.raises((ValueError, TypeError), match="timeout"):
-        await embed(rw, timeout=value)
+        await embed(rw, timeout=-2)
     assert ok.call_count == 0
 
 
 # -- max_retries --------------------------------------------------------------------------------
 
 
-@both
-async def test_max_retries_default_and_zero(kind: str) -> None:
-    assert make(kind, API_KEY).max_retries == 2
-    assert make(kind, API_KEY, max_retries=0).max_retries == 0
+async def test_max_retries_default_and_zero(make_client: Make) -> None:
+    assert make_client(API_KEY).max_retries == 2
+    assert make_client(API_KEY, max_retries=0).max_retries == 0
 
 
-@both
-async def test_negative_max_retries(kind: str) -> None:
+async def test_negative_max_retries(make_client: Make) -> None:
     with pytest.raises(ValueError, match="max_retries must be at least 0"):
-        make(kind, API_KEY, max_retries=-1)
+        make_client(API_KEY, max_retries=-1)
 
 
-@both
 @pytest.mark.parametrize("value", [1.5, "2", True, None])
-async def test_max_retries_of_wrong_type(kind: str, value: object) -> None:
+async def test_max_retries_of_wrong_type(make_client: Make, value: object) -> None:
     with pytest.raises(TypeError, match="max_retries must be an integer"):
-        make(kind, API_KEY, max_retries=value)
+        make_client(API_KEY, max_retries=value)
 
 
-@both
-async def test_with_options_validates_max_retries(kind: str) -> None:
-    client = make(kind, API_KEY)
+async def test_with_options_validates_max_retries(make_client: Make) -> None:
+    client = make_client(API_KEY)
     with pytest.raises(ValueError, match="max_retries"):
         client.with_options(max_retries=-3)
 
@@ -597,72 +497,67 @@ async def test_with_options_validates_max_retries(kind: str) -> None:
 # -- with_options -------------------------------------------------------------------------------
 
 
-@both
 async def test_with_options_shares_the_pool_and_changes_options(
-    kind: str, gw: respx.MockRouter
+    make_client: Make, respx_mock: respx.MockRouter, pools: list[Pool]
 ) -> None:
-    route = gw.route().respond(200, json=EMBED_OK)
-    client = make(kind, API_KEY, default_headers={"X-Team": "vision"})
-    try:
-        derived = client.with_options(
-            api_key="rw_test_derived_key_000000000",
-            base_url="http://127.0.0.1:8787/api/v2/",
-            timeout=9.0,
-            max_retries=5,
-            default_headers={"X-Extra": "yes"},
-        )
-        assert type(derived) is type(client)
-        assert derived is not client
-        assert derived._state.http is client._state.http
-        assert derived.max_retries == 5
-        assert derived._policy.max_retries == 5
-        assert derived.timeout == httpx.Timeout(9.0)
-        assert derived.base_url == "http://127.0.0.1:8787/api/v2"
-        assert "****0000" in repr(derived)
+    route = respx_mock.route().respond(200, json=EMBED_OK)
+    client = make_client(API_KEY, default_headers={"X-Team": "vision"})
+    derived = client.with_options(
+        api_key="rw_test_derived_key_000000000",
+        base_url="http://127.0.0.1:8787/api/v2/",
+        timeout=9.0,
+        max_retries=5,
+        default_headers={"X-Extra": "yes"},
+    )
+    assert type(derived) is type(client)
+    assert derived is not client
+    assert len(pools) == 1  # no pool of its own: it sends through the client's
+    assert derived.max_retries == 5  # the attempts it makes: test_with_options_max_retries
+    assert derived.timeout == httpx.Timeout(9.0)
+    assert derived.base_url == "http://127.0.0.1:8787/api/v2"
+    assert "****0000" in repr(derived)
 
-        await embed(derived)
-        request = sent(route)
-        assert str(request.url) == "http://127.0.0.1:8787/api/v2/embeddings"
-        assert request.headers["Authorization"] == "Bearer rw_test_derived_key_000000000"
-        assert request.headers["X-Team"] == "vision"
-        assert request.headers["X-Extra"] == "yes"
-        assert request.extensions["timeout"]["read"] == 9.0
+    await embed(derived)
+    request = sent(route)
+    assert str(request.url) == "http://127.0.0.1:8787/api/v2/embeddings"
+    assert request.headers["Authorization"] == "Bearer rw_test_derived_key_000000000"
+    assert request.headers["X-Team"] == "vision"
+    assert request.headers["X-Extra"] == "yes"
+    assert request.extensions["timeout"]["read"] == 9.0
 
-        # The original is untouched.
-        assert client.max_retries == 2
-        assert client._policy.max_retries == 2
-        await embed(client)
-        request = sent(route)
-        assert str(request.url) == EMBED_URL
-        assert request.headers["Authorization"] == f"Bearer {API_KEY}"
-        assert "X-Extra" not in request.headers
-        assert request.extensions["timeout"]["connect"] == 5.0
-    finally:
-        await aclose(client)
+    # The original is untouched.
+    assert client.max_retries == 2
+    await embed(client)
+    request = sent(route)
+    assert str(request.url) == EMBED_URL
+    assert request.headers["Authorization"] == f"Bearer {API_KEY}"
+    assert "X-Extra" not in request.headers
+    assert request.extensions["timeout"]["connect"] == 5.0
+    assert len(pools) == 1
 
 
-@both
 async def test_with_options_keeps_the_key_source(
-    kind: str, monkeypatch: pytest.MonkeyPatch
+    make_client: Make, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("RAILWAIL_API_KEY", API_KEY)
-    client = make(kind, base_url=None)
+    client = make_client(base_url=None)
     assert "(from RAILWAIL_API_KEY)" in repr(client.with_options(max_retries=1))
     assert "(from api_key=)" in repr(client.with_options(api_key="rw_test_other_key_0000000"))
 
 
-@both
-async def test_closing_a_derived_client_leaves_the_pool_open(kind: str, ok: respx.Route) -> None:
-    client = make(kind, API_KEY)
-    http = client._state.http
+async def test_closing_a_derived_client_leaves_the_pool_open(
+    make_client: Make, ok: respx.Route, pools: list[Pool]
+) -> None:
+    client = make_client(API_KEY)
+    (pool,) = pools
     derived = client.with_options(max_retries=0)
-    await aclose(derived)
-    assert not http.is_closed
+    await close(derived)
+    assert not pool.is_closed
     assert (await embed(client)).vectors == [[0.25, -0.5]]
     assert (await embed(derived)).vectors == [[0.25, -0.5]]
 
-    await aclose(client)
-    assert http.is_closed
+    await close(client)
+    assert pool.is_closed
     with pytest.raises(RailwailError, match="closed"):
         await embed(derived)
     assert ok.call_count == 2
@@ -671,114 +566,109 @@ async def test_closing_a_derived_client_leaves_the_pool_open(kind: str, ok: resp
 # -- the connection pool ------------------------------------------------------------------------
 
 
-async def test_user_http_client_is_used_and_not_closed() -> None:
+async def test_user_http_client_is_used_and_not_closed(twin: Twin, pools: list[Pool]) -> None:
     seen: list[httpx.Request] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)
         return httpx.Response(200, json=EMBED_OK)
 
-    with httpx.Client(transport=httpx.MockTransport(handler)) as http:
-        with Railwail(API_KEY, base_url=BASE_URL, http_client=http) as rw:
-            assert rw._state.http is http
-            assert rw.embed("text-embedding-3-small", "hello").vectors == [[0.25, -0.5]]
-        assert not http.is_closed
-    assert http.is_closed
+    pool_class = httpx.AsyncClient if is_async(twin) else httpx.Client
+    http = pool_class(transport=httpx.MockTransport(handler))
+    async with entered(twin(API_KEY, base_url=BASE_URL, http_client=http)) as rw:
+        assert (await embed(rw)).vectors == [[0.25, -0.5]]
+    assert pools == [http]  # the client made no pool of its own...
+    assert not http.is_closed  # ... and left the caller's open
+    await resolve(http.aclose() if isinstance(http, httpx.AsyncClient) else http.close())
     assert len(seen) == 1
     assert str(seen[0].url) == EMBED_URL
     assert seen[0].headers["Authorization"] == f"Bearer {API_KEY}"
     assert json.loads(seen[0].content)["input"] == "hello"
 
 
-async def test_user_async_http_client_is_used_and_not_closed() -> None:
-    seen: list[httpx.Request] = []
-
-    async def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return httpx.Response(200, json=EMBED_OK)
-
-    http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-    try:
-        async with AsyncRailwail(API_KEY, base_url=BASE_URL, http_client=http) as rw:
-            assert rw._state.http is http
-            res = await rw.embed("text-embedding-3-small", "hello")
-            assert res.vectors == [[0.25, -0.5]]
-        assert not http.is_closed
-    finally:
-        await http.aclose()
-    assert len(seen) == 1
-    assert str(seen[0].url) == EMBED_URL
-    assert seen[0].headers["Authorization"] == f"Bearer {API_KEY}"
+async def test_the_other_twins_http_client_is_refused(twin: Twin) -> None:
+    wrong = httpx.Client() if is_async(twin) else httpx.AsyncClient()
+    right, other = ("AsyncClient", "Railwail") if is_async(twin) else ("Client", "AsyncRailwail")
+    with pytest.raises(TypeError) as info:
+        twin(API_KEY, base_url=BASE_URL, http_client=wrong)  # type: ignore[arg-type]
+    assert str(info.value).startswith(f"http_client must be an httpx.{right}; got ")
+    assert str(info.value).endswith(f"did you mean {other}?)")
+    await close(wrong)
 
 
-async def test_async_http_client_given_to_sync_client() -> None:
-    http = httpx.AsyncClient()
-    try:
-        with pytest.raises(TypeError, match="AsyncRailwail") as info:
-            Railwail(API_KEY, base_url=BASE_URL, http_client=http)  # type: ignore[arg-type]
-        assert "httpx.Client" in str(info.value)
-    finally:
-        await http.aclose()
-
-
-async def test_sync_http_client_given_to_async_client() -> None:
-    with httpx.Client() as http, pytest.raises(TypeError, match="did you mean Railwail"):
-        AsyncRailwail(API_KEY, base_url=BASE_URL, http_client=http)  # type: ignore[arg-type]
-
-
-@both
-async def test_non_client_http_client(kind: str) -> None:
+async def test_non_client_http_client(make_client: Make) -> None:
     with pytest.raises(TypeError, match="http_client must be"):
-        make(kind, API_KEY, http_client=object())
+        make_client(API_KEY, http_client=object())
 
 
-async def test_sync_context_manager_closes_the_pool() -> None:
-    with Railwail(API_KEY, base_url=BASE_URL) as rw:
-        http = rw._state.http
-        assert not http.is_closed
-    assert http.is_closed
-    rw.close()  # idempotent
-    assert http.is_closed
+async def test_context_manager_closes_the_pool(
+    twin: Twin, ok: respx.Route, pools: list[Pool]
+) -> None:
+    async with entered(twin(API_KEY, base_url=BASE_URL)) as rw:
+        (pool,) = pools
+        assert not pool.is_closed
+        await embed(rw)
+    assert pool.is_closed
+    await close(rw)  # idempotent
+    assert pool.is_closed
+    assert ok.call_count == 1
 
 
-async def test_async_context_manager_closes_the_pool() -> None:
-    async with AsyncRailwail(API_KEY, base_url=BASE_URL) as rw:
-        http = rw._state.http
-        assert not http.is_closed
-    assert http.is_closed
-    await rw.aclose()  # idempotent
-    assert http.is_closed
-
-
-@both
-async def test_closed_client_raises_without_sending(kind: str, ok: respx.Route) -> None:
-    client = make(kind, API_KEY)
-    await aclose(client)
-    with pytest.raises(RailwailError, match=f"This {CLASSES[kind].__name__} is closed") as info:
+async def test_closed_client_raises_without_sending_or_retrying(
+    twin: Twin, make_client: Make, ok: respx.Route, sleeps: list[float]
+) -> None:
+    client = make_client(API_KEY)
+    await close(client)
+    with pytest.raises(RailwailError, match=f"This {twin.__name__} is closed") as info:
         await embed(client)
     assert "create a new client" in str(info.value)
     assert ok.call_count == 0
+    assert sleeps == []
 
 
-@both
-async def test_pickling_a_client_is_refused(kind: str) -> None:
-    client = make(kind, API_KEY)
+async def test_pickling_a_client_is_refused(make_client: Make) -> None:
+    client = make_client(API_KEY)
     with pytest.raises(TypeError, match="cannot be pickled") as info:
         pickle.dumps(client)
     assert API_KEY not in str(info.value)
 
 
-async def test_client_has_no_del_doing_io() -> None:
-    assert "__del__" not in vars(Railwail)
-    assert "__del__" not in vars(AsyncRailwail)
-    assert dataclasses.is_dataclass(make("sync", API_KEY)._config)
+async def test_an_unclosed_client_is_collected_without_io(
+    twin: Twin, respx_mock: respx.MockRouter
+) -> None:
+    # No __del__: collecting a client sends nothing, needs no event loop, raises nothing (an
+    # exception there would surface as an unraisable-exception warning, an error here).
+    assert "__del__" not in vars(twin)
+    client = twin(API_KEY, base_url=BASE_URL)
+    derived = client.with_options(max_retries=0)
+    collected = weakref.ref(client)
+    del client, derived
+    gc.collect()
+    assert collected() is None
+    assert respx_mock.calls.call_count == 0
+
+
+async def test_options_cannot_be_changed_in_place(rw: Client, ok: respx.Route) -> None:
+    # The options are read-only; with_options() makes a client with others.
+    for name, value in [("base_url", "http://127.0.0.1:9/x"), ("timeout", 1.0), ("max_retries", 9)]:
+        with pytest.raises(AttributeError):
+            setattr(rw, name, value)
+    await embed(rw)
+    assert str(sent(ok).url) == EMBED_URL
+    assert sent(ok).extensions["timeout"]["connect"] == 5.0
+    assert rw.max_retries == 2
 
 
 # -- import cost --------------------------------------------------------------------------------
 
 
 _PROBE = """
-import gc, json, sys
+import gc, json, socket, sys
+
+def refuse(*args, **kwargs):
+    raise SystemExit("network I/O during import railwail")
+
+socket.socket.connect = socket.socket.connect_ex = socket.getaddrinfo = refuse
 import httpx
 import railwail
 print(json.dumps({
@@ -793,7 +683,7 @@ print(json.dumps({
 
 
 @pytest.mark.parametrize("with_key", [False, True])
-async def test_import_is_cheap_and_creates_no_client(
+async def test_import_is_cheap_does_no_io_and_creates_no_client(
     with_key: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if with_key:

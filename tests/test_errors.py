@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 import pickle
 import time
-from collections.abc import AsyncIterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,42 +16,26 @@ from railwail import (
     APIConnectionError,
     APIError,
     APITimeoutError,
-    AsyncRailwail,
     AuthenticationError,
     BadRequestError,
     InsufficientCreditsError,
     NotFoundError,
     PermissionDeniedError,
-    Railwail,
     RailwailError,
     RateLimitError,
     ResponseValidationError,
     ServerError,
     UnprocessableEntityError,
 )
+from support import API_KEY, BASE_URL, EMBED_OK, Client, resolve
 
 pytestmark = pytest.mark.anyio
 
-BASE_URL = "http://127.0.0.1:8787/api/v1"  # as in tests/conftest.py
-API_KEY = "rw_test_0123456789abcdefghij"
-EMBED_OK = {"object": "list", "data": [{"index": 0, "embedding": [0.5]}]}
 
-Client = Railwail | AsyncRailwail
-
-
-async def resolve(value: Any) -> Any:
-    return await value if inspect.isawaitable(value) else value
-
-
-@pytest.fixture(params=["sync", "async"])
-async def rw(request: pytest.FixtureRequest) -> AsyncIterator[Client]:
-    """A client that never retries, so that each test sees the first answer's error."""
-    if request.param == "sync":
-        with Railwail(API_KEY, base_url=BASE_URL, max_retries=0) as client:
-            yield client
-    else:
-        async with AsyncRailwail(API_KEY, base_url=BASE_URL, max_retries=0) as aclient:
-            yield aclient
+@pytest.fixture
+def rw(rw: Client) -> Client:
+    """The shared twin (tests/conftest.py), never retrying: each test sees the first answer."""
+    return rw.with_options(max_retries=0)
 
 
 async def embed(client: Client) -> Any:
@@ -82,14 +65,14 @@ STATUS_CLASSES: list[tuple[int, type[APIError], str, str]] = [
 @pytest.mark.parametrize(("status", "cls", "etype", "code"), STATUS_CLASSES)
 async def test_status_maps_to_class_with_attributes(
     rw: Client,
-    respx_mock: respx.MockRouter,
+    gw: respx.MockRouter,
     status: int,
     cls: type[APIError],
     etype: str,
     code: str,
 ) -> None:
     body = envelope(f"something about {status}", etype, code)
-    route = respx_mock.post(f"{BASE_URL}/embeddings").respond(
+    route = gw.post("/embeddings").respond(
         status, json=body, headers={"x-request-id": f"req_{status}", "X-Custom": "kept"}
     )
     with pytest.raises(APIError) as info:
@@ -135,8 +118,8 @@ def test_the_tree() -> None:
     assert not issubclass(ResponseValidationError, APIError)
 
 
-async def test_get_error_is_mapped_too(rw: Client, respx_mock: respx.MockRouter) -> None:
-    route = respx_mock.get(f"{BASE_URL}/models/no-such-model").respond(
+async def test_get_error_is_mapped_too(rw: Client, gw: respx.MockRouter) -> None:
+    route = gw.get("/models/no-such-model").respond(
         404,
         json=envelope("Model 'no-such-model' not found", "not_found_error", "model_not_found"),
         headers={"x-request-id": "req_404"},
@@ -151,47 +134,47 @@ async def test_get_error_is_mapped_too(rw: Client, respx_mock: respx.MockRouter)
 # -- str() ------------------------------------------------------------------------------------
 
 
-async def test_str_of_401(rw: Client, respx_mock: respx.MockRouter) -> None:
-    respx_mock.post(f"{BASE_URL}/embeddings").respond(
-        401,
-        json=envelope("Invalid API key provided", "authentication_error", "invalid_api_key"),
-        headers={"x-request-id": "req_123"},
-    )
-    with pytest.raises(AuthenticationError) as info:
+@pytest.mark.parametrize(
+    ("status", "etype", "code", "message", "request_id", "hint"),
+    [
+        (
+            401,
+            "authentication_error",
+            "invalid_api_key",
+            "Invalid API key provided",
+            "req_123",
+            "RAILWAIL_API_KEY",
+        ),
+        (402, "billing_error", "insufficient_credits", "Not enough credits", "req_402", "billing"),
+        (404, "not_found_error", "model_not_found", "Model not found", None, "models.list"),
+    ],
+    ids=["401-points-at-the-key", "402-points-at-billing", "404-points-at-models-list"],
+)
+async def test_str_is_the_answer_then_what_to_do(
+    rw: Client,
+    gw: respx.MockRouter,
+    status: int,
+    etype: str,
+    code: str,
+    message: str,
+    request_id: str | None,
+    hint: str,
+) -> None:
+    headers = {"x-request-id": request_id} if request_id else {}
+    gw.post("/embeddings").respond(status, json=envelope(message, etype, code), headers=headers)
+    with pytest.raises(APIError) as info:
         await embed(rw)
     text = str(info.value)
-    prefix = "401 invalid_api_key: Invalid API key provided (request_id=req_123). "
+    shown_id = f" (request_id={request_id})" if request_id else ""
+    prefix = f"{status} {code}: {message}{shown_id}. "
     assert text.startswith(prefix)
-    assert "RAILWAIL_API_KEY" in text[len(prefix) :]
+    assert hint in text[len(prefix) :]
+    if request_id is None:
+        assert "request_id" not in text
 
 
-async def test_str_of_402_points_at_billing(rw: Client, respx_mock: respx.MockRouter) -> None:
-    respx_mock.post(f"{BASE_URL}/embeddings").respond(
-        402,
-        json=envelope("Not enough credits", "billing_error", "insufficient_credits"),
-        headers={"x-request-id": "req_402"},
-    )
-    with pytest.raises(InsufficientCreditsError) as info:
-        await embed(rw)
-    prefix = "402 insufficient_credits: Not enough credits (request_id=req_402). "
-    assert str(info.value).startswith(prefix)
-    assert "billing" in str(info.value)[len(prefix) :]
-
-
-async def test_str_of_404_points_at_models_list(rw: Client, respx_mock: respx.MockRouter) -> None:
-    respx_mock.post(f"{BASE_URL}/embeddings").respond(
-        404, json=envelope("Model not found", "not_found_error", "model_not_found")
-    )
-    with pytest.raises(NotFoundError) as info:
-        await embed(rw)
-    text = str(info.value)
-    assert text.startswith("404 model_not_found: Model not found. ")
-    assert "request_id" not in text
-    assert "models.list" in text
-
-
-async def test_str_without_code_uses_type(rw: Client, respx_mock: respx.MockRouter) -> None:
-    respx_mock.post(f"{BASE_URL}/embeddings").respond(
+async def test_str_without_code_uses_type(rw: Client, gw: respx.MockRouter) -> None:
+    gw.post("/embeddings").respond(
         400, json={"error": {"message": "prompt is required", "type": "invalid_request_error"}}
     )
     with pytest.raises(BadRequestError) as info:
@@ -200,8 +183,8 @@ async def test_str_without_code_uses_type(rw: Client, respx_mock: respx.MockRout
     assert str(info.value).startswith("400 invalid_request_error: prompt is required. ")
 
 
-async def test_request_id_header_variant(rw: Client, respx_mock: respx.MockRouter) -> None:
-    respx_mock.post(f"{BASE_URL}/embeddings").respond(
+async def test_request_id_header_variant(rw: Client, gw: respx.MockRouter) -> None:
+    gw.post("/embeddings").respond(
         500, json=envelope("boom", "api_error", "internal_error"), headers={"request-id": "r-9"}
     )
     with pytest.raises(ServerError) as info:
@@ -213,11 +196,9 @@ async def test_request_id_header_variant(rw: Client, respx_mock: respx.MockRoute
 # -- bodies that are not the envelope -----------------------------------------------------------
 
 
-async def test_html_body(rw: Client, respx_mock: respx.MockRouter) -> None:
+async def test_html_body(rw: Client, gw: respx.MockRouter) -> None:
     html = "<html><body><h1>502 Bad Gateway</h1></body></html>"
-    respx_mock.post(f"{BASE_URL}/embeddings").respond(
-        502, text=html, headers={"content-type": "text/html"}
-    )
+    gw.post("/embeddings").respond(502, text=html, headers={"content-type": "text/html"})
     with pytest.raises(ServerError) as info:
         await embed(rw)
     err = info.value
@@ -229,8 +210,8 @@ async def test_html_body(rw: Client, respx_mock: respx.MockRouter) -> None:
     assert str(err).startswith("502: Bad Gateway. ")
 
 
-async def test_empty_body(rw: Client, respx_mock: respx.MockRouter) -> None:
-    respx_mock.post(f"{BASE_URL}/embeddings").respond(503)
+async def test_empty_body(rw: Client, gw: respx.MockRouter) -> None:
+    gw.post("/embeddings").respond(503)
     with pytest.raises(ServerError) as info:
         await embed(rw)
     err = info.value
@@ -240,9 +221,9 @@ async def test_empty_body(rw: Client, respx_mock: respx.MockRouter) -> None:
     assert str(err).startswith("503: Service Unavailable. ")
 
 
-async def test_truncated_json_body(rw: Client, respx_mock: respx.MockRouter) -> None:
+async def test_truncated_json_body(rw: Client, gw: respx.MockRouter) -> None:
     raw = '{"error": {"message": "Invalid API ke'
-    respx_mock.post(f"{BASE_URL}/embeddings").respond(
+    gw.post("/embeddings").respond(
         401, content=raw.encode(), headers={"content-type": "application/json"}
     )
     with pytest.raises(AuthenticationError) as info:
@@ -264,18 +245,16 @@ async def test_truncated_json_body(rw: Client, respx_mock: respx.MockRouter) -> 
         ("just a string", "Bad Request"),
     ],
 )
-async def test_odd_json_bodies(
-    rw: Client, respx_mock: respx.MockRouter, body: Any, message: str
-) -> None:
-    respx_mock.post(f"{BASE_URL}/embeddings").respond(400, json=body)
+async def test_odd_json_bodies(rw: Client, gw: respx.MockRouter, body: Any, message: str) -> None:
+    gw.post("/embeddings").respond(400, json=body)
     with pytest.raises(BadRequestError) as info:
         await embed(rw)
     assert info.value.message == message
     assert info.value.body == body
 
 
-async def test_unknown_status_reason(rw: Client, respx_mock: respx.MockRouter) -> None:
-    respx_mock.post(f"{BASE_URL}/embeddings").respond(499)
+async def test_unknown_status_reason(rw: Client, gw: respx.MockRouter) -> None:
+    gw.post("/embeddings").respond(499)
     with pytest.raises(APIError) as info:
         await embed(rw)
     assert type(info.value) is APIError
@@ -288,12 +267,12 @@ async def test_unknown_status_reason(rw: Client, respx_mock: respx.MockRouter) -
 
 @pytest.mark.parametrize("status", [301, 302, 307, 308])
 async def test_redirect_is_an_error_that_says_to_fix_base_url(
-    rw: Client, respx_mock: respx.MockRouter, status: int
+    rw: Client, gw: respx.MockRouter, status: int
 ) -> None:
-    route = respx_mock.post(f"{BASE_URL}/embeddings").respond(
+    route = gw.post("/embeddings").respond(
         status, headers={"Location": "https://railwail.com/api/v1/embeddings"}
     )
-    other = respx_mock.route(host="railwail.com").respond(200, json=EMBED_OK)
+    other = gw.route(host="railwail.com").respond(200, json=EMBED_OK)
     with pytest.raises(APIError) as info:
         await embed(rw)
     err = info.value
@@ -320,9 +299,9 @@ async def test_redirect_is_an_error_that_says_to_fix_base_url(
     ],
 )
 async def test_invalid_2xx_body(
-    rw: Client, respx_mock: respx.MockRouter, content: bytes, body: object
+    rw: Client, gw: respx.MockRouter, content: bytes, body: object
 ) -> None:
-    route = respx_mock.post(f"{BASE_URL}/embeddings").respond(
+    route = gw.post("/embeddings").respond(
         200, content=content, headers={"x-request-id": "req_bad"}
     )
     with pytest.raises(ResponseValidationError) as info:
@@ -336,24 +315,22 @@ async def test_invalid_2xx_body(
     assert route.call_count == 1
 
 
-async def test_invalid_2xx_body_is_not_retried(respx_mock: respx.MockRouter) -> None:
-    route = respx_mock.post(f"{BASE_URL}/embeddings").respond(200, json={"data": 1})
-    with (
-        Railwail(API_KEY, base_url=BASE_URL, max_retries=3) as client,
-        pytest.raises(ResponseValidationError),
-    ):
-        client.embed("text-embedding-3-small", "hello")
-    assert route.call_count == 1
+async def test_invalid_2xx_body_is_not_retried(
+    make_client: Callable[..., Client], gw: respx.MockRouter, sleeps: list[float]
+) -> None:
+    route = gw.post("/embeddings").respond(200, json={"data": 1})
+    with pytest.raises(ResponseValidationError):
+        await embed(make_client(API_KEY, max_retries=3))
+    assert route.call_count == 1  # another attempt would be charged again
+    assert sleeps == []
 
 
 # -- rate limits --------------------------------------------------------------------------------
 
 
-async def test_rate_limit_reset_is_an_aware_datetime(
-    rw: Client, respx_mock: respx.MockRouter
-) -> None:
+async def test_rate_limit_reset_is_an_aware_datetime(rw: Client, gw: respx.MockRouter) -> None:
     reset = int(time.time()) + 30
-    respx_mock.post(f"{BASE_URL}/embeddings").respond(
+    gw.post("/embeddings").respond(
         429,
         json=envelope("Rate limit exceeded", "rate_limit_error", "rate_limit_exceeded"),
         headers={
@@ -374,8 +351,8 @@ async def test_rate_limit_reset_is_an_aware_datetime(
     assert "Retry after" in str(err)
 
 
-async def test_rate_limit_without_headers(rw: Client, respx_mock: respx.MockRouter) -> None:
-    respx_mock.post(f"{BASE_URL}/embeddings").respond(429)
+async def test_rate_limit_without_headers(rw: Client, gw: respx.MockRouter) -> None:
+    gw.post("/embeddings").respond(429)
     with pytest.raises(RateLimitError) as info:
         await embed(rw)
     assert info.value.reset is None
@@ -387,9 +364,9 @@ async def test_rate_limit_without_headers(rw: Client, respx_mock: respx.MockRout
 # -- pickling -----------------------------------------------------------------------------------
 
 
-async def test_api_errors_survive_pickle(rw: Client, respx_mock: respx.MockRouter) -> None:
+async def test_api_errors_survive_pickle(rw: Client, gw: respx.MockRouter) -> None:
     reset = int(time.time()) + 20
-    respx_mock.post(f"{BASE_URL}/embeddings").respond(
+    gw.post("/embeddings").respond(
         429,
         json=envelope("Slow down", "rate_limit_error", "rate_limit_exceeded"),
         headers={"x-request-id": "req_p", "Retry-After": "3", "X-RateLimit-Reset": str(reset)},

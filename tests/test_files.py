@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 from collections.abc import Iterator
@@ -11,12 +10,10 @@ from pathlib import Path
 import pytest
 
 from railwail._files import atomic_write, sniff, target_path
+from support import JPEG, PNG, WEBP, generated_name, names
 
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
-JPEG = b"\xff\xd8\xff\xdb\x00\x43"
 GIF87 = b"GIF87a\x01\x00"
 GIF89 = b"GIF89a\x01\x00"
-WEBP = b"RIFF\x1a\x00\x00\x00WEBPVP8L"
 AVIF = b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00"
 AVIS = b"\x00\x00\x00\x1cftypavis\x00\x00\x00\x00"
 
@@ -61,10 +58,6 @@ def test_sniff(data: bytes, expected: tuple[str, str]) -> None:
 # -- target_path ----------------------------------------------------------------------------------
 
 
-def _name(data: bytes, ext: str) -> str:
-    return f"railwail-{hashlib.sha256(data).hexdigest()[:16]}{ext}"
-
-
 def test_target_path_file_is_kept(tmp_path: Path) -> None:
     assert target_path(tmp_path / "a.png", PNG) == tmp_path / "a.png"
     # The caller's extension wins over the sniffed one.
@@ -75,14 +68,14 @@ def test_target_path_file_is_kept(tmp_path: Path) -> None:
 
 
 def test_target_path_existing_directory(tmp_path: Path) -> None:
-    assert target_path(tmp_path, PNG) == tmp_path / _name(PNG, ".png")
-    assert target_path(str(tmp_path), JPEG) == tmp_path / _name(JPEG, ".jpg")
+    assert target_path(tmp_path, PNG) == tmp_path / generated_name(PNG, ".png")
+    assert target_path(str(tmp_path), JPEG) == tmp_path / generated_name(JPEG, ".jpg")
 
 
 def test_target_path_trailing_separator(tmp_path: Path) -> None:
     missing = tmp_path / "not-yet"
-    assert target_path(f"{missing}/", WEBP) == missing / _name(WEBP, ".webp")
-    assert target_path(f"{missing}{os.sep}", GIF89) == missing / _name(GIF89, ".gif")
+    assert target_path(f"{missing}/", WEBP) == missing / generated_name(WEBP, ".webp")
+    assert target_path(f"{missing}{os.sep}", GIF89) == missing / generated_name(GIF89, ".gif")
     assert not missing.exists()  # only computed, nothing created
 
 
@@ -98,7 +91,7 @@ def test_target_path_name_depends_on_content(tmp_path: Path) -> None:
 def test_target_path_expands_user(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
     assert target_path("~/pics/a.png", PNG) == tmp_path / "pics" / "a.png"
-    assert target_path("~", PNG) == tmp_path / _name(PNG, ".png")
+    assert target_path("~", PNG) == tmp_path / generated_name(PNG, ".png")
 
 
 # -- atomic_write ---------------------------------------------------------------------------------
@@ -136,7 +129,7 @@ def test_atomic_write_writes_and_returns_absolute(
     assert written.is_absolute()
     assert written == tmp_path.resolve() / "x" / "y" / "out.png"
     assert written.read_bytes() == PNG
-    assert [p.name for p in (tmp_path / "x" / "y").iterdir()] == ["out.png"]
+    assert names(tmp_path / "x" / "y") == ["out.png"]
 
 
 def test_atomic_write_empty_data(tmp_path: Path) -> None:
@@ -173,7 +166,7 @@ def test_atomic_write_overwrite_is_a_rename(
     assert Path(src).parent == target.parent  # same directory, so the rename is atomic
     assert Path(src).name.startswith(".rw-")  # hidden, and short whatever the target name
     assert target.stat().st_ino != old_inode  # a new file took the name, not an in-place write
-    assert [p.name for p in tmp_path.iterdir()] == ["out.png"]
+    assert names(tmp_path) == ["out.png"]
 
 
 @pytest.mark.parametrize("existing", [False, True])
@@ -191,7 +184,7 @@ def test_atomic_write_failed_rename_leaves_no_temp(
     with pytest.raises(OSError, match="disk on fire"):
         atomic_write(target, PNG)
     if existing:
-        assert [p.name for p in tmp_path.iterdir()] == ["out.png"]
+        assert names(tmp_path) == ["out.png"]
         assert target.read_bytes() == b"old picture"
     else:
         assert list(tmp_path.iterdir()) == []
@@ -210,7 +203,7 @@ def test_atomic_write_failed_write_leaves_no_temp(
     monkeypatch.setattr(os, "fsync", broken_fsync)
     with pytest.raises(type(error)):
         atomic_write(target, PNG)
-    assert [p.name for p in tmp_path.iterdir()] == ["out.png"]
+    assert names(tmp_path) == ["out.png"]
     assert target.read_bytes() == b"old picture"
 
 
@@ -219,5 +212,5 @@ def test_atomic_write_into_a_directory_path_fails_cleanly(tmp_path: Path) -> Non
     (tmp_path / "taken" / "inside").write_bytes(b"keep")
     with pytest.raises(OSError):
         atomic_write(tmp_path / "taken", PNG)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"]
+    assert names(tmp_path) == ["taken"]
     assert (tmp_path / "taken" / "inside").read_bytes() == b"keep"

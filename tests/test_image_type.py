@@ -1,16 +1,15 @@
 """``Image``: reading (base64, data: URL, download through the client), saving atomically,
-the download's size cap, origin rules and retries, Pillow, notebook display, and the
-sync/async guards."""
+the download's size cap, the URLs and redirects it refuses, retries, Pillow, notebook display,
+and the sync/async guards. Which hosts get the key and default headers: tests/test_security.py."""
 
 from __future__ import annotations
 
 import base64
 import gzip
-import hashlib
 import io
 import os
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,21 +28,29 @@ from railwail import (
     ServerError,
 )
 from railwail.types import Image, ImageResponse
+from support import (
+    API_KEY,
+    BASE_URL,
+    CDN_URL,
+    GIF,
+    IMG_URL,
+    JPEG,
+    PNG,
+    WEBP,
+    Client,
+    Twin,
+    generated_name,
+    is_async,
+    names,
+    read,
+    resolve,
+    save,
+)
 
-# The values of tests/conftest.py (a conftest is not importable as a module by name).
-BASE_URL = "http://127.0.0.1:8787/api/v1"
-CDN_URL = "http://127.0.0.2:8788"
-API_KEY = "rw_test_0123456789abcdefghij"
-
-IMG_URL = f"{CDN_URL}/img/a.png"
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR-fake-png-body"
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00-fake-jpeg"
-WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 -fake-webp"
-GIF = b"GIF89a\x01\x00\x01\x00-fake-gif"
 UNKNOWN = b"just some bytes"
 
 SIGNATURES = [(PNG, ".png"), (JPEG, ".jpg"), (WEBP, ".webp"), (GIF, ".gif"), (UNKNOWN, ".bin")]
+
 SIGNATURE_IDS = ["png", "jpeg", "webp", "gif", "unknown"]
 
 
@@ -57,10 +64,6 @@ def _real_png(width: int, height: int) -> bytes:
     return buf.getvalue()
 
 
-def _generated_name(data: bytes, ext: str) -> str:
-    return f"railwail-{hashlib.sha256(data).hexdigest()[:16]}{ext}"
-
-
 def _mock_generation(gw: respx.MockRouter, item: dict[str, Any]) -> respx.Route:
     return gw.post("/images/generations").respond(200, json={"created": 1, "data": [item]})
 
@@ -71,62 +74,54 @@ def sync_image(gw: respx.MockRouter, client: Railwail, **item: Any) -> Image:
     return client.image("flux-schnell", "a cat").data[0]
 
 
-async def async_image(gw: respx.MockRouter, aclient: AsyncRailwail, **item: Any) -> Image:
+async def image_of(gw: respx.MockRouter, rw: Client, **item: Any) -> Image:
+    """An image as ``rw.image()`` returns it (either twin), for a gateway that answered ``item``."""
     _mock_generation(gw, item)
-    return (await aclient.image("flux-schnell", "a cat")).data[0]
+    return (await resolve(rw.image("flux-schnell", "a cat"))).data[0]
+
+
+@pytest.fixture
+def cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The test's own working directory (``tmp_path``, resolved), for relative save paths."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path.resolve()
 
 
 def _cdn(gw: respx.MockRouter, data: bytes, url: str = IMG_URL) -> respx.Route:
     return gw.get(url).respond(200, content=data, headers={"content-type": "image/png"})
 
 
-def _names(directory: Path) -> list[str]:
-    return sorted(p.name for p in directory.iterdir())
-
-
 def _downloads(gw: respx.MockRouter) -> list[httpx.Request]:
     return [call.request for call in gw.calls if call.request.method == "GET"]
 
 
-# -- read(): base64, data: URLs, downloads ------------------------------------------------------
+# -- read(): base64, data: URLs, downloads -----------------------------------------------------
 
 
-def test_read_b64(gw: respx.MockRouter, client: Railwail) -> None:
-    image = sync_image(gw, client, b64_json=_b64(PNG))
-    assert image.read() == PNG
-    assert image.read() is image.read()  # decoded once
-    assert image.format == "image/png"
+@pytest.mark.anyio
+async def test_read_b64(gw: respx.MockRouter, rw: Client) -> None:
+    image = await image_of(gw, rw, b64_json=_b64(JPEG))
+    assert await read(image, rw) == JPEG
+    assert await read(image, rw) is await read(image, rw)  # decoded once
+    assert image.format == "image/jpeg"
     assert len(gw.calls) == 1  # the generation only
 
 
 @pytest.mark.anyio
-async def test_aread_b64(gw: respx.MockRouter, aclient: AsyncRailwail) -> None:
-    image = await async_image(gw, aclient, b64_json=_b64(JPEG))
-    assert await image.aread() == JPEG
-    assert image.format == "image/jpeg"
-    assert len(gw.calls) == 1
-
-
-def test_read_data_url(gw: respx.MockRouter, client: Railwail) -> None:
-    image = sync_image(gw, client, url=f"data:image/png;base64,{_b64(PNG)}")
-    assert image.read() == PNG
+async def test_read_data_url(gw: respx.MockRouter, rw: Client) -> None:
+    image = await image_of(gw, rw, url=f"data:image/gif;base64,{_b64(GIF)}")
+    assert await read(image, rw) == GIF
     assert _downloads(gw) == []
 
 
 @pytest.mark.anyio
-async def test_aread_data_url(gw: respx.MockRouter, aclient: AsyncRailwail) -> None:
-    image = await async_image(gw, aclient, url=f"data:image/gif;base64,{_b64(GIF)}")
-    assert await image.aread() == GIF
-    assert _downloads(gw) == []
-
-
-def test_read_url_downloads_once(gw: respx.MockRouter, client: Railwail) -> None:
+async def test_read_url_downloads_once(gw: respx.MockRouter, rw: Client) -> None:
     cdn = _cdn(gw, PNG)
-    image = sync_image(gw, client, url=IMG_URL)
+    image = await image_of(gw, rw, url=IMG_URL)
     assert image.format is None  # unknown until downloaded, and asking does no I/O
     assert cdn.call_count == 0
-    assert image.read() == PNG
-    assert image.read() == PNG
+    assert await read(image, rw) == PNG
+    assert await read(image, rw) == PNG
     assert cdn.call_count == 1
     assert image.format == "image/png"
     request = cdn.calls.last.request
@@ -135,14 +130,11 @@ def test_read_url_downloads_once(gw: respx.MockRouter, client: Railwail) -> None
     assert request.content == b""
 
 
-@pytest.mark.anyio
-async def test_aread_url_downloads_once(gw: respx.MockRouter, aclient: AsyncRailwail) -> None:
+def test_empty_b64_beside_a_url_downloads_the_url(gw: respx.MockRouter, client: Railwail) -> None:
     cdn = _cdn(gw, PNG)
-    image = await async_image(gw, aclient, url=IMG_URL)
-    assert await image.aread() == PNG
-    assert await image.aread() == PNG
+    image = sync_image(gw, client, url=IMG_URL, b64_json="")
+    assert image.read() == PNG
     assert cdn.call_count == 1
-    assert cdn.calls.last.request.url == IMG_URL
 
 
 def test_save_after_read_does_not_download_again(
@@ -166,42 +158,28 @@ def test_read_on_closed_client_says_so(gw: respx.MockRouter, tmp_path: Path) -> 
     assert cdn.call_count == 0
 
 
-# -- save() -------------------------------------------------------------------------------------
-
-
-def test_save_writes_exact_bytes(gw: respx.MockRouter, client: Railwail, tmp_path: Path) -> None:
-    _cdn(gw, PNG)
-    image = sync_image(gw, client, url=IMG_URL)
-    target = tmp_path / "deep" / "er" / "out.png"
-    written = image.save(target)
-    assert written == target
-    assert written.is_absolute()
-    assert target.read_bytes() == PNG
-    assert sorted(p.name for p in target.parent.iterdir()) == ["out.png"]
+# -- save() ------------------------------------------------------------------------------------
 
 
 @pytest.mark.anyio
-async def test_asave_writes_exact_bytes(
-    gw: respx.MockRouter, aclient: AsyncRailwail, tmp_path: Path
-) -> None:
+async def test_save_writes_exact_bytes(gw: respx.MockRouter, rw: Client, tmp_path: Path) -> None:
     _cdn(gw, PNG)
-    image = await async_image(gw, aclient, url=IMG_URL)
+    image = await image_of(gw, rw, url=IMG_URL)
     target = tmp_path / "deep" / "er" / "out.png"
-    written = await image.asave(target)
+    written = await save(image, rw, target)
     assert written == target
     assert written.is_absolute()
     assert target.read_bytes() == PNG
-    assert sorted(p.name for p in target.parent.iterdir()) == ["out.png"]
+    assert names(target.parent) == ["out.png"]
 
 
 def test_save_relative_path_returns_absolute(
-    gw: respx.MockRouter, client: Railwail, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    gw: respx.MockRouter, client: Railwail, cwd: Path
 ) -> None:
-    monkeypatch.chdir(tmp_path)
     image = sync_image(gw, client, b64_json=_b64(JPEG))
     written = image.save("sub/cat.jpg")
     assert written.is_absolute()
-    assert written == tmp_path.resolve() / "sub" / "cat.jpg"
+    assert written == cwd / "sub" / "cat.jpg"
     assert written.read_bytes() == JPEG
 
 
@@ -211,16 +189,15 @@ def test_save_overwrites(gw: respx.MockRouter, client: Railwail, tmp_path: Path)
     image = sync_image(gw, client, b64_json=_b64(PNG))
     assert image.save(target) == target
     assert target.read_bytes() == PNG
-    assert [p.name for p in tmp_path.iterdir()] == ["out.png"]
+    assert names(tmp_path) == ["out.png"]
 
 
 def test_save_default_is_current_directory(
-    gw: respx.MockRouter, client: Railwail, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    gw: respx.MockRouter, client: Railwail, cwd: Path
 ) -> None:
-    monkeypatch.chdir(tmp_path)
     image = sync_image(gw, client, b64_json=_b64(GIF))
     written = image.save()
-    assert written == tmp_path.resolve() / _generated_name(GIF, ".gif")
+    assert written == cwd / generated_name(GIF, ".gif")
     assert written.read_bytes() == GIF
 
 
@@ -230,41 +207,34 @@ def test_save_into_directory_names_by_content(
 ) -> None:
     image = sync_image(gw, client, b64_json=_b64(data))
     written = image.save(tmp_path)
-    assert written == tmp_path / _generated_name(data, ext)
+    assert written == tmp_path / generated_name(data, ext)
     assert written.read_bytes() == data
-    assert [p.name for p in tmp_path.iterdir()] == [written.name]
-
-
-@pytest.mark.parametrize(("data", "ext"), SIGNATURES, ids=SIGNATURE_IDS)
-def test_save_trailing_slash_creates_directory(
-    gw: respx.MockRouter,
-    client: Railwail,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    data: bytes,
-    ext: str,
-) -> None:
-    monkeypatch.chdir(tmp_path)
-    _cdn(gw, data)
-    image = sync_image(gw, client, url=IMG_URL)
-    written = image.save("new/dir/")
-    assert written == tmp_path.resolve() / "new" / "dir" / _generated_name(data, ext)
-    assert written.read_bytes() == data
+    assert names(tmp_path) == [written.name]
 
 
 @pytest.mark.anyio
 @pytest.mark.parametrize(("data", "ext"), SIGNATURES, ids=SIGNATURE_IDS)
-async def test_asave_into_directory_names_by_content(
-    gw: respx.MockRouter, aclient: AsyncRailwail, tmp_path: Path, data: bytes, ext: str
+async def test_save_trailing_slash_creates_directory(
+    gw: respx.MockRouter, rw: Client, cwd: Path, data: bytes, ext: str
 ) -> None:
     _cdn(gw, data)
-    image = await async_image(gw, aclient, url=IMG_URL)
-    written = await image.asave(f"{tmp_path}/out/")
-    assert written == tmp_path / "out" / _generated_name(data, ext)
+    image = await image_of(gw, rw, url=IMG_URL)
+    written = await save(image, rw, "new/dir/")
+    assert written == cwd / "new" / "dir" / generated_name(data, ext)
     assert written.read_bytes() == data
 
 
-# -- failed downloads leave no file --------------------------------------------------------------
+def test_save_to_a_name_near_the_length_limit(
+    gw: respx.MockRouter, client: Railwail, tmp_path: Path
+) -> None:
+    name = "a" * 251 + ".png"  # 255 bytes: the usual limit for one file name
+    path = sync_image(gw, client, b64_json=base64.b64encode(PNG).decode()).save(tmp_path / name)
+    assert path.read_bytes() == PNG
+    assert names(tmp_path) == [name]
+
+
+# -- failed downloads leave no file ------------------------------------------------------------
+
 
 FAULTS = ["404", "connection", "too-large"]
 
@@ -293,50 +263,29 @@ def _prepare_target(tmp_path: Path, kind: str) -> Path:
 
 def _check_nothing_written(tmp_path: Path, kind: str) -> None:
     if kind == "existing":
-        assert [p.name for p in tmp_path.iterdir()] == ["out.png"]
+        assert names(tmp_path) == ["out.png"]
         assert (tmp_path / "out.png").read_bytes() == b"precious old picture"
     else:
-        assert _names(tmp_path) == []
-
-
-@pytest.mark.parametrize("kind", ["new", "existing", "directory"])
-@pytest.mark.parametrize("fault", FAULTS)
-def test_failed_download_leaves_no_file(
-    gw: respx.MockRouter,
-    client: Railwail,
-    sleeps: list[float],
-    tmp_path: Path,
-    fault: str,
-    kind: str,
-) -> None:
-    route, error, attempts = _arrange_fault(gw, fault)
-    capped = client.with_options(max_download_bytes=64)
-    image = sync_image(gw, capped, url=IMG_URL)
-    target = _prepare_target(tmp_path, kind)
-    with pytest.raises(error):
-        image.save(target)
-    assert route.call_count == attempts
-    assert len(sleeps) == attempts - 1
-    _check_nothing_written(tmp_path, kind)
+        assert names(tmp_path) == []
 
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("kind", ["new", "existing", "directory"])
 @pytest.mark.parametrize("fault", FAULTS)
-async def test_failed_download_leaves_no_file_async(
+async def test_failed_download_leaves_no_file(
     gw: respx.MockRouter,
-    aclient: AsyncRailwail,
+    rw: Client,
     sleeps: list[float],
     tmp_path: Path,
     fault: str,
     kind: str,
 ) -> None:
     route, error, attempts = _arrange_fault(gw, fault)
-    capped = aclient.with_options(max_download_bytes=64)
-    image = await async_image(gw, capped, url=IMG_URL)
+    capped = rw.with_options(max_download_bytes=64)
+    image = await image_of(gw, capped, url=IMG_URL)
     target = _prepare_target(tmp_path, kind)
     with pytest.raises(error):
-        await image.asave(target)
+        await save(image, rw, target)
     assert route.call_count == attempts
     assert len(sleeps) == attempts - 1
     _check_nothing_written(tmp_path, kind)
@@ -353,22 +302,37 @@ def test_failed_download_is_not_cached(gw: respx.MockRouter, client: Railwail) -
     assert route.call_count == 2
 
 
-# -- the size cap --------------------------------------------------------------------------------
+# -- the size cap ------------------------------------------------------------------------------
 
 
-def test_size_cap_from_content_length(gw: respx.MockRouter) -> None:
+def _pieces(pulled: list[int]) -> Iterator[bytes]:
+    """A 1000-byte body in 100 pieces, noting in ``pulled`` each piece the SDK asked for."""
+    for i in range(100):
+        pulled.append(i)
+        yield b"z" * 10
+
+
+async def _apieces(pulled: list[int]) -> AsyncIterator[bytes]:
+    for piece in _pieces(pulled):
+        yield piece
+
+
+@pytest.mark.anyio
+async def test_size_cap_from_content_length(
+    gw: respx.MockRouter, make_client: Callable[..., Client]
+) -> None:
     big = _cdn(gw, b"x" * 11, url=f"{CDN_URL}/big.png")
     exact = _cdn(gw, b"y" * 10, url=f"{CDN_URL}/exact.png")
     gw.post("/images/generations").respond(
         200, json={"data": [{"url": f"{CDN_URL}/big.png"}, {"url": f"{CDN_URL}/exact.png"}]}
     )
-    with Railwail(API_KEY, base_url=BASE_URL, max_download_bytes=10) as rw:
-        too_big, just_fits = rw.image("flux-schnell", "p").data
-        with pytest.raises(ResponseValidationError, match=r"max_download_bytes=10") as info:
-            too_big.read()
-        assert "/big.png" in str(info.value)
-        assert "with_options(max_download_bytes=...)" in str(info.value)
-        assert just_fits.read() == b"y" * 10  # exactly the limit is fine
+    rw = make_client(API_KEY, max_download_bytes=10)
+    too_big, just_fits = (await resolve(rw.image("flux-schnell", "p"))).data
+    with pytest.raises(ResponseValidationError, match=r"max_download_bytes=10") as info:
+        await read(too_big, rw)
+    assert "/big.png" in str(info.value)
+    assert "with_options(max_download_bytes=...)" in str(info.value)
+    assert await read(just_fits, rw) == b"y" * 10  # exactly the limit is fine
     assert big.call_count == 1  # not retried
     assert big.calls.last.response.headers["content-length"] == "11"
     assert exact.call_count == 1
@@ -378,15 +342,9 @@ def test_size_cap_declared_length_refused_before_reading(
     gw: respx.MockRouter, client: Railwail
 ) -> None:
     pulled: list[int] = []
-
-    def body() -> Iterator[bytes]:
-        for i in range(100):
-            pulled.append(i)
-            yield b"z" * 10
-
     gw.get(IMG_URL).mock(
         side_effect=lambda request: httpx.Response(
-            200, headers={"content-length": "1000"}, content=body()
+            200, headers={"content-length": "1000"}, content=_pieces(pulled)
         )
     )
     image = sync_image(gw, client.with_options(max_download_bytes=999), url=IMG_URL)
@@ -395,49 +353,18 @@ def test_size_cap_declared_length_refused_before_reading(
     assert pulled == []
 
 
-def test_size_cap_streamed_without_content_length(gw: respx.MockRouter, client: Railwail) -> None:
+@pytest.mark.anyio
+async def test_size_cap_streamed_without_content_length(gw: respx.MockRouter, rw: Client) -> None:
     pulled: list[int] = []
-
-    def body() -> Iterator[bytes]:
-        for i in range(100):
-            pulled.append(i)
-            yield b"z" * 10
-
-    route = gw.get(IMG_URL).mock(side_effect=lambda request: httpx.Response(200, content=body()))
-    image = sync_image(gw, client.with_options(max_download_bytes=35), url=IMG_URL)
+    body = _apieces if is_async(rw) else _pieces
+    route = gw.get(IMG_URL).mock(
+        side_effect=lambda request: httpx.Response(200, content=body(pulled))
+    )
+    image = await image_of(gw, rw.with_options(max_download_bytes=35), url=IMG_URL)
     with pytest.raises(ResponseValidationError, match="max_download_bytes=35"):
-        image.read()
+        await read(image, rw)
     assert "content-length" not in route.calls.last.response.headers
     assert len(pulled) < 10  # refused while streaming, not after reading it all
-
-
-@pytest.mark.anyio
-async def test_size_cap_streamed_without_content_length_async(
-    gw: respx.MockRouter, aclient: AsyncRailwail
-) -> None:
-    pulled: list[int] = []
-
-    async def body() -> AsyncIterator[bytes]:
-        for i in range(100):
-            pulled.append(i)
-            yield b"z" * 10
-
-    route = gw.get(IMG_URL).mock(side_effect=lambda request: httpx.Response(200, content=body()))
-    image = await async_image(gw, aclient.with_options(max_download_bytes=35), url=IMG_URL)
-    with pytest.raises(ResponseValidationError, match="max_download_bytes=35"):
-        await image.aread()
-    assert "content-length" not in route.calls.last.response.headers
-    assert len(pulled) < 10
-
-
-@pytest.mark.anyio
-async def test_size_cap_from_content_length_async(gw: respx.MockRouter) -> None:
-    route = _cdn(gw, b"x" * 11)
-    async with AsyncRailwail(API_KEY, base_url=BASE_URL, max_download_bytes=10) as rw:
-        image = await async_image(gw, rw, url=IMG_URL)
-        with pytest.raises(ResponseValidationError, match=r"max_download_bytes=10"):
-            await image.aread()
-    assert route.call_count == 1
 
 
 def test_size_cap_counts_decoded_bytes(gw: respx.MockRouter, client: Railwail) -> None:
@@ -466,161 +393,65 @@ def test_max_download_bytes_checked(gw: respx.MockRouter) -> None:
     assert not gw.calls
 
 
-# -- whose key goes where -------------------------------------------------------------------------
-
-
-def test_cdn_download_has_no_authorization(gw: respx.MockRouter, client: Railwail) -> None:
-    cdn = _cdn(gw, PNG)
-    image = sync_image(gw, client, url=IMG_URL)
-    image.read()
-    sent = cdn.calls.last.request.headers
-    assert "authorization" not in sent
-    assert "idempotency-key" not in sent
-    assert API_KEY not in str(sent.raw)
-    assert sent["user-agent"].startswith("railwail-python/")
-    # ...while the generation request did carry the key.
-    assert gw.calls[0].request.headers["authorization"] == f"Bearer {API_KEY}"
+# -- URLs and redirects a download refuses (who gets the key: tests/test_security.py) ----------
 
 
 @pytest.mark.anyio
-async def test_cdn_download_has_no_authorization_async(
-    gw: respx.MockRouter, aclient: AsyncRailwail
+async def test_non_http_url_refused_before_any_request(
+    gw: respx.MockRouter, rw: Client, tmp_path: Path
 ) -> None:
-    cdn = _cdn(gw, PNG)
-    image = await async_image(gw, aclient, url=IMG_URL)
-    await image.aread()
-    sent = cdn.calls.last.request.headers
-    assert "authorization" not in sent
-    assert API_KEY not in str(sent.raw)
-
-
-OWN_ORIGIN_URL = "http://127.0.0.1:8787/files/a.png"
-
-
-def test_own_origin_download_has_authorization(gw: respx.MockRouter, client: Railwail) -> None:
-    own = _cdn(gw, PNG, url=OWN_ORIGIN_URL)
-    image = sync_image(gw, client, url=OWN_ORIGIN_URL)
-    assert image.read() == PNG
-    assert own.calls.last.request.headers["authorization"] == f"Bearer {API_KEY}"
-
-
-@pytest.mark.anyio
-async def test_own_origin_download_has_authorization_async(
-    gw: respx.MockRouter, aclient: AsyncRailwail
-) -> None:
-    own = _cdn(gw, PNG, url=OWN_ORIGIN_URL)
-    image = await async_image(gw, aclient, url=OWN_ORIGIN_URL)
-    assert await image.aread() == PNG
-    assert own.calls.last.request.headers["authorization"] == f"Bearer {API_KEY}"
-
-
-@pytest.mark.parametrize(
-    "url",
-    [
-        "http://127.0.0.1:9999/files/a.png",  # same host, other port
-        "https://127.0.0.1:8787/files/a.png",  # same host and port, other scheme
-        "http://localhost:8787/files/a.png",  # another name for the same machine
-    ],
-)
-def test_other_origin_download_has_no_authorization(
-    gw: respx.MockRouter, client: Railwail, url: str
-) -> None:
-    route = _cdn(gw, PNG, url=url)
-    image = sync_image(gw, client, url=url)
-    assert image.read() == PNG
-    assert "authorization" not in route.calls.last.request.headers
-
-
-def test_redirect_from_cdn_is_followed(gw: respx.MockRouter, client: Railwail) -> None:
-    final_url = "http://127.0.0.3:8789/final/a.png"
-    first = gw.get(IMG_URL).respond(302, headers={"location": final_url})
-    final = _cdn(gw, PNG, url=final_url)
-    image = sync_image(gw, client, url=IMG_URL)
-    assert image.read() == PNG
-    assert first.call_count == 1
-    assert final.call_count == 1
-    assert "authorization" not in final.calls.last.request.headers
-
-
-@pytest.mark.anyio
-async def test_redirect_from_cdn_is_followed_async(
-    gw: respx.MockRouter, aclient: AsyncRailwail
-) -> None:
-    final_url = "http://127.0.0.3:8789/final/a.png"
-    first = gw.get(IMG_URL).respond(307, headers={"location": final_url})
-    final = _cdn(gw, PNG, url=final_url)
-    image = await async_image(gw, aclient, url=IMG_URL)
-    assert await image.aread() == PNG
-    assert first.call_count == 1
-    assert final.call_count == 1
-
-
-def test_redirect_from_own_origin_to_cdn_drops_the_key(
-    gw: respx.MockRouter, client: Railwail
-) -> None:
-    own = gw.get(OWN_ORIGIN_URL).respond(302, headers={"location": IMG_URL})
-    cdn = _cdn(gw, PNG)
-    image = sync_image(gw, client, url=OWN_ORIGIN_URL)
-    assert image.read() == PNG
-    assert own.calls.last.request.headers["authorization"] == f"Bearer {API_KEY}"
-    assert "authorization" not in cdn.calls.last.request.headers
-
-
-@pytest.mark.parametrize(
-    "url", ["ftp://127.0.0.2/a.png", "file:///etc/passwd", "javascript:alert(1)", "/a.png"]
-)
-def test_non_http_url_refused_before_any_request(
-    gw: respx.MockRouter, client: Railwail, tmp_path: Path, url: str
-) -> None:
-    image = sync_image(gw, client, url=url)
+    # Which URLs are refused: test_download_request_refuses_what_is_not_http.
+    image = await image_of(gw, rw, url="file:///etc/passwd")
     with pytest.raises(ValueError, match=r"image url must be an http\(s\) URL"):
-        image.read()
+        await read(image, rw)
     with pytest.raises(ValueError, match=r"image url must be an http\(s\) URL"):
-        image.save(tmp_path / "x.png")
+        await save(image, rw, tmp_path / "x.png")
     assert _downloads(gw) == []
-    assert _names(tmp_path) == []
+    assert names(tmp_path) == []
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("url", ["ftp://127.0.0.2/a.png", "file:///etc/passwd"])
-async def test_non_http_url_refused_before_any_request_async(
-    gw: respx.MockRouter, aclient: AsyncRailwail, url: str
-) -> None:
-    image = await async_image(gw, aclient, url=url)
-    with pytest.raises(ValueError, match=r"http\(s\)"):
-        await image.aread()
-    assert _downloads(gw) == []
-
-
-@pytest.mark.parametrize("url", ["ftp://127.0.0.2/a.png", "file:///etc/passwd"])
-def test_non_http_url_refused_without_client(gw: respx.MockRouter, url: str) -> None:
-    with pytest.raises(ValueError, match=r"http\(s\)"):
-        Image(url=url).read()
+async def test_non_http_url_refused_without_client(gw: respx.MockRouter, twin: Twin) -> None:
+    with pytest.raises(ValueError, match=r"image url must be an http\(s\) URL"):
+        await read(Image(url="ftp://127.0.0.2/a.png"), twin)
     assert not gw.calls
 
 
-# -- retries -------------------------------------------------------------------------------------
-
-
-def test_download_retried_on_503(
-    gw: respx.MockRouter, client: Railwail, sleeps: list[float]
+@pytest.mark.anyio
+@pytest.mark.parametrize("location", ["file:///etc/passwd", "ftp://127.0.0.2/a.png"])
+async def test_redirect_to_a_non_http_scheme_is_refused_and_not_retried(
+    gw: respx.MockRouter, rw: Client, sleeps: list[float], location: str
 ) -> None:
-    route = gw.get(IMG_URL)
-    route.side_effect = [httpx.Response(503), httpx.Response(200, content=PNG)]
-    image = sync_image(gw, client, url=IMG_URL)
-    assert image.read() == PNG
-    assert route.call_count == 2
-    assert len(sleeps) == 1
+    first = gw.get(IMG_URL).respond(302, headers={"location": location})
+    image = await image_of(gw, rw, url=IMG_URL)
+    scheme = location.split(":")[0]
+    with pytest.raises(ResponseValidationError, match=rf"redirected to '{scheme}:.*not an http"):
+        await read(image, rw)
+    assert first.call_count == 1
+    assert sleeps == []
 
 
 @pytest.mark.anyio
-async def test_download_retried_on_503_async(
-    gw: respx.MockRouter, aclient: AsyncRailwail, sleeps: list[float]
+@pytest.mark.parametrize("status", [301, 302])
+async def test_redirect_loop_ends(gw: respx.MockRouter, rw: Client, status: int) -> None:
+    loop = gw.get(IMG_URL).respond(status, headers={"location": IMG_URL})
+    image = await image_of(gw, rw, url=IMG_URL)
+    with pytest.raises(ResponseValidationError, match="redirected more than 10 times"):
+        await read(image, rw)
+    assert loop.call_count == 10
+
+
+# -- retries -----------------------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_download_retried_on_503(
+    gw: respx.MockRouter, rw: Client, sleeps: list[float]
 ) -> None:
     route = gw.get(IMG_URL)
     route.side_effect = [httpx.Response(503), httpx.Response(200, content=PNG)]
-    image = await async_image(gw, aclient, url=IMG_URL)
-    assert await image.aread() == PNG
+    image = await image_of(gw, rw, url=IMG_URL)
+    assert await read(image, rw) == PNG
     assert route.call_count == 2
     assert len(sleeps) == 1
 
@@ -637,32 +468,21 @@ def test_download_gives_up_after_max_retries(
     assert len(sleeps) == 2
 
 
-def test_download_404_not_retried(
-    gw: respx.MockRouter, client: Railwail, sleeps: list[float]
+@pytest.mark.anyio
+async def test_download_404_not_retried(
+    gw: respx.MockRouter, rw: Client, sleeps: list[float]
 ) -> None:
     route = gw.get(IMG_URL).respond(404, json={"error": {"message": "expired"}})
-    image = sync_image(gw, client, url=IMG_URL)
+    image = await image_of(gw, rw, url=IMG_URL)
     with pytest.raises(NotFoundError) as info:
-        image.read()
+        await read(image, rw)
     assert info.value.status == 404
     assert info.value.message == "expired"
     assert route.call_count == 1
     assert sleeps == []
 
 
-@pytest.mark.anyio
-async def test_download_404_not_retried_async(
-    gw: respx.MockRouter, aclient: AsyncRailwail, sleeps: list[float]
-) -> None:
-    route = gw.get(IMG_URL).respond(404)
-    image = await async_image(gw, aclient, url=IMG_URL)
-    with pytest.raises(NotFoundError):
-        await image.aread()
-    assert route.call_count == 1
-    assert sleeps == []
-
-
-# -- Pillow --------------------------------------------------------------------------------------
+# -- Pillow ------------------------------------------------------------------------------------
 
 
 def test_to_pil_from_b64(gw: respx.MockRouter, client: Railwail) -> None:
@@ -694,7 +514,7 @@ def test_to_pil_without_pillow(
     assert cdn.call_count == 0  # failed before downloading anything
 
 
-# -- notebook display ----------------------------------------------------------------------------
+# -- notebook display --------------------------------------------------------------------------
 
 
 def test_repr_png_from_local_bytes(gw: respx.MockRouter, client: Railwail) -> None:
@@ -781,7 +601,7 @@ def test_repr_url_and_empty() -> None:
     assert repr(Image()) == "Image(no data)"
 
 
-# -- sync/async guards ---------------------------------------------------------------------------
+# -- sync/async guards -------------------------------------------------------------------------
 
 
 @pytest.mark.anyio
@@ -789,13 +609,13 @@ async def test_read_on_async_url_image_is_refused(
     gw: respx.MockRouter, aclient: AsyncRailwail, tmp_path: Path
 ) -> None:
     cdn = _cdn(gw, PNG)
-    image = await async_image(gw, aclient, url=IMG_URL)
+    image = await image_of(gw, aclient, url=IMG_URL)
     with pytest.raises(RailwailError, match=r"AsyncRailwail.*await image\.aread\(\)"):
         image.read()
     with pytest.raises(RailwailError, match=r"asave"):
         image.save(tmp_path)
     assert cdn.call_count == 0
-    assert _names(tmp_path) == []
+    assert names(tmp_path) == []
 
 
 @pytest.mark.anyio
@@ -809,7 +629,7 @@ async def test_aread_on_sync_url_image_is_refused(
     with pytest.raises(RailwailError, match=r"image\.save"):
         await image.asave(tmp_path)
     assert cdn.call_count == 0
-    assert _names(tmp_path) == []
+    assert names(tmp_path) == []
 
 
 @pytest.mark.anyio
@@ -817,7 +637,7 @@ async def test_local_bytes_work_across_twins(
     gw: respx.MockRouter, client: Railwail, aclient: AsyncRailwail, tmp_path: Path
 ) -> None:
     # No I/O is needed for base64, so either method works on either client's images.
-    from_async = await async_image(gw, aclient, b64_json=_b64(PNG))
+    from_async = await image_of(gw, aclient, b64_json=_b64(PNG))
     assert from_async.read() == PNG
     assert from_async.save(tmp_path / "a.png").read_bytes() == PNG
     from_sync = sync_image(gw, client, b64_json=_b64(GIF))
@@ -825,59 +645,26 @@ async def test_local_bytes_work_across_twins(
     assert (await from_sync.asave(tmp_path / "b.gif")).read_bytes() == GIF
 
 
-# -- images built by hand ------------------------------------------------------------------------
-
-
-def test_hand_built_image_downloads_without_key(gw: respx.MockRouter, tmp_path: Path) -> None:
-    cdn = _cdn(gw, PNG)
-    own = _cdn(gw, JPEG, url=OWN_ORIGIN_URL)
-    image = Image(url=IMG_URL)
-    assert image.read() == PNG
-    assert image.read() == PNG
-    assert cdn.call_count == 1
-    assert "authorization" not in cdn.calls.last.request.headers
-    # No client, no key: not even for the gateway's own origin.
-    assert Image(url=OWN_ORIGIN_URL).save(tmp_path / "x.jpg").read_bytes() == JPEG
-    assert "authorization" not in own.calls.last.request.headers
+# -- images built by hand ----------------------------------------------------------------------
 
 
 @pytest.mark.anyio
-async def test_hand_built_image_adownloads_without_key(gw: respx.MockRouter) -> None:
-    cdn = _cdn(gw, PNG)
-    image = Image(url=IMG_URL)
-    assert await image.aread() == PNG
-    assert await image.aread() == PNG
-    assert cdn.call_count == 1
-    assert "authorization" not in cdn.calls.last.request.headers
-
-
-def test_hand_built_image_errors(gw: respx.MockRouter, tmp_path: Path) -> None:
+async def test_hand_built_image_errors(gw: respx.MockRouter, twin: Twin, tmp_path: Path) -> None:
     gw.get(IMG_URL).respond(404)
     with pytest.raises(NotFoundError):
-        Image(url=IMG_URL).save(tmp_path / "x.png")
+        await save(Image(url=IMG_URL), twin, tmp_path / "x.png")
     down = gw.get(f"{CDN_URL}/down.png").mock(side_effect=httpx.ConnectError("refused"))
     with pytest.raises(APIConnectionError):
-        Image(url=f"{CDN_URL}/down.png").read()
+        await read(Image(url=f"{CDN_URL}/down.png"), twin)
     assert down.call_count == 1  # no client, no retry policy
     final_url = "http://127.0.0.3:8789/final.gif"
     gw.get(f"{CDN_URL}/redirect.png").respond(302, headers={"location": final_url})
     _cdn(gw, GIF, url=final_url)
-    assert Image(url=f"{CDN_URL}/redirect.png").read() == GIF
-    assert _names(tmp_path) == []
+    assert await read(Image(url=f"{CDN_URL}/redirect.png"), twin) == GIF
+    assert names(tmp_path) == []
 
 
-@pytest.mark.anyio
-async def test_hand_built_image_errors_async(gw: respx.MockRouter, tmp_path: Path) -> None:
-    gw.get(IMG_URL).respond(404)
-    with pytest.raises(NotFoundError):
-        await Image(url=IMG_URL).asave(tmp_path / "x.png")
-    gw.get(f"{CDN_URL}/down.png").mock(side_effect=httpx.ConnectError("refused"))
-    with pytest.raises(APIConnectionError):
-        await Image(url=f"{CDN_URL}/down.png").aread()
-    assert _names(tmp_path) == []
-
-
-# -- invalid data --------------------------------------------------------------------------------
+# -- invalid data ------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -891,26 +678,21 @@ async def test_hand_built_image_errors_async(gw: respx.MockRouter, tmp_path: Pat
         "aGVs\x00bG8=",
     ],
 )
-def test_invalid_base64(gw: respx.MockRouter, client: Railwail, encoded: str) -> None:
-    image = sync_image(gw, client, b64_json=encoded)
+@pytest.mark.anyio
+async def test_invalid_base64(gw: respx.MockRouter, rw: Client, encoded: str) -> None:
+    image = await image_of(gw, rw, b64_json=encoded)
     with pytest.raises(ResponseValidationError, match="base64") as info:
-        image.read()
+        await read(image, rw)
     assert info.value.body == encoded
+    assert _downloads(gw) == []
 
 
-def test_wrapped_base64_is_accepted() -> None:
+def test_wrapped_base64_is_accepted(gw: respx.MockRouter, client: Railwail) -> None:
     # Some encoders wrap base64 at 76 columns; line breaks are not corruption.
     encoded = base64.encodebytes(PNG * 10).decode("ascii")
     assert "\n" in encoded
-    assert Image(b64_json=encoded).read() == PNG * 10
+    assert sync_image(gw, client, b64_json=encoded).read() == PNG * 10
     assert Image(url=f"data:image/png;base64,{encoded}").read() == PNG * 10
-
-
-@pytest.mark.anyio
-async def test_invalid_base64_async(gw: respx.MockRouter, aclient: AsyncRailwail) -> None:
-    image = await async_image(gw, aclient, b64_json="abc")
-    with pytest.raises(ResponseValidationError, match="base64"):
-        await image.aread()
 
 
 def test_data_url_not_base64() -> None:
@@ -919,92 +701,16 @@ def test_data_url_not_base64() -> None:
     assert info.value.body == "data:image/png,%89PNG"
 
 
-def test_neither_url_nor_b64(gw: respx.MockRouter, client: Railwail, tmp_path: Path) -> None:
-    image = sync_image(gw, client, revised_prompt="nothing here")
+@pytest.mark.anyio
+@pytest.mark.parametrize("url", [None, ""], ids=["no-url", "empty-url"])
+async def test_neither_url_nor_b64(
+    gw: respx.MockRouter, rw: Client, tmp_path: Path, url: str | None
+) -> None:
+    image = await image_of(gw, rw, url=url, revised_prompt="nothing here")
     with pytest.raises(ResponseValidationError, match="neither url nor b64_json") as info:
-        image.read()
-    assert info.value.body == {"url": None, "b64_json": None, "revised_prompt": "nothing here"}
+        await read(image, rw)
+    assert info.value.body == {"url": url, "b64_json": None, "revised_prompt": "nothing here"}
     with pytest.raises(ResponseValidationError):
-        image.save(tmp_path)
-    assert _names(tmp_path) == []
+        await save(image, rw, tmp_path)
+    assert names(tmp_path) == []
     assert _downloads(gw) == []
-
-
-@pytest.mark.anyio
-async def test_neither_url_nor_b64_async(gw: respx.MockRouter, aclient: AsyncRailwail) -> None:
-    image = await async_image(gw, aclient, url="")
-    with pytest.raises(ResponseValidationError, match="neither url nor b64_json"):
-        await image.aread()
-    assert _downloads(gw) == []
-
-
-def test_cdn_download_gets_no_default_headers(gw: respx.MockRouter, client: Railwail) -> None:
-    with client.with_options(default_headers={"X-Team-Secret": "s3cret"}) as rw:
-        cdn = _cdn(gw, PNG)
-        own = _cdn(gw, PNG, url=OWN_ORIGIN_URL)
-        assert sync_image(gw, rw, url=IMG_URL).read() == PNG
-        assert sync_image(gw, rw, url=OWN_ORIGIN_URL).read() == PNG
-    cdn_headers = cdn.calls.last.request.headers
-    assert "x-team-secret" not in cdn_headers
-    assert "authorization" not in cdn_headers
-    assert cdn_headers["user-agent"].startswith("railwail-python/")
-    assert own.calls.last.request.headers["x-team-secret"] == "s3cret"
-
-
-def test_redirect_to_a_non_http_scheme_is_not_retried(
-    gw: respx.MockRouter, client: Railwail, sleeps: list[float]
-) -> None:
-    first = gw.get(IMG_URL).respond(302, headers={"location": "file:///etc/passwd"})
-    image = sync_image(gw, client, url=IMG_URL)
-    with pytest.raises(ResponseValidationError, match="redirected to 'file:"):
-        image.read()
-    assert first.call_count == 1
-    assert sleeps == []
-
-
-def test_redirect_loop_ends(gw: respx.MockRouter, client: Railwail) -> None:
-    loop = gw.get(IMG_URL).respond(302, headers={"location": IMG_URL})
-    image = sync_image(gw, client, url=IMG_URL)
-    with pytest.raises(ResponseValidationError, match="redirected more than 10 times"):
-        image.read()
-    assert loop.call_count == 10
-
-
-@pytest.mark.anyio
-async def test_async_redirect_checks(gw: respx.MockRouter, aclient: AsyncRailwail) -> None:
-    gw.get(IMG_URL).respond(302, headers={"location": "ftp://127.0.0.2/a.png"})
-    image = await async_image(gw, aclient, url=IMG_URL)
-    with pytest.raises(ResponseValidationError, match="not an http\\(s\\) URL"):
-        await image.aread()
-    gw.get(IMG_URL).respond(301, headers={"location": IMG_URL})
-    image = await async_image(gw, aclient, url=IMG_URL)
-    with pytest.raises(ResponseValidationError, match="redirected more than 10 times"):
-        await image.aread()
-
-
-def test_empty_b64_beside_a_url_downloads_the_url(gw: respx.MockRouter, client: Railwail) -> None:
-    cdn = _cdn(gw, PNG)
-    image = sync_image(gw, client, url=IMG_URL, b64_json="")
-    assert image.read() == PNG
-    assert cdn.call_count == 1
-
-
-def test_line_wrapped_base64_decodes(gw: respx.MockRouter, client: Railwail) -> None:
-    encoded = base64.encodebytes(PNG * 10).decode()  # wrapped at 76 characters
-    assert "\n" in encoded
-    assert sync_image(gw, client, b64_json=encoded).read() == PNG * 10
-
-
-def test_save_to_a_name_near_the_length_limit(
-    gw: respx.MockRouter, client: Railwail, tmp_path: Path
-) -> None:
-    name = "a" * 251 + ".png"  # 255 bytes: the usual limit for one file name
-    path = sync_image(gw, client, b64_json=base64.b64encode(PNG).decode()).save(tmp_path / name)
-    assert path.read_bytes() == PNG
-    assert _names(tmp_path) == [name]
-
-
-def test_size_of_the_wrong_type_is_a_type_error(gw: respx.MockRouter, client: Railwail) -> None:
-    with pytest.raises(TypeError, match="size must be a string such as '1024x1024'"):
-        client.image("flux-schnell", "a cat", size=1024)  # type: ignore[arg-type]
-    assert len(gw.calls) == 0

@@ -1,9 +1,9 @@
 """``image()`` on both clients: the request sent, the ``ImageResponse`` returned, argument
-checks that fail before any I/O, and 2xx bodies that are not what the API promises."""
+checks that fail before any I/O (the checks themselves: tests/test_requests.py), and 2xx bodies
+that are not what the API promises."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,14 +11,19 @@ import httpx
 import pytest
 import respx
 
-from railwail import AsyncRailwail, Railwail, ResponseValidationError
+from railwail import Railwail, ResponseValidationError
 from railwail.types import Image, ImageResponse, RateLimit
-
-# The values of tests/conftest.py (a conftest is not importable as a module by name).
-BASE_URL = "http://127.0.0.1:8787/api/v1"
-CDN_URL = "http://127.0.0.2:8788"
-API_KEY = "rw_test_0123456789abcdefghij"
-GENERATIONS_URL = f"{BASE_URL}/images/generations"
+from support import (
+    API_KEY,
+    BASE_URL,
+    CDN_URL,
+    GENERATIONS_URL,
+    IMAGES_OK,
+    Client,
+    read,
+    resolve,
+    sent_json,
+)
 
 FULL_ARGS: dict[str, Any] = {
     "n": 2,
@@ -48,10 +53,6 @@ META_HEADERS = {
 }
 
 
-def _body(request: httpx.Request) -> Any:
-    return json.loads(request.content)
-
-
 def _check_request_basics(request: httpx.Request) -> None:
     assert request.method == "POST"
     assert request.headers["authorization"] == f"Bearer {API_KEY}"
@@ -62,101 +63,51 @@ def _check_request_basics(request: httpx.Request) -> None:
 
 
 def _mock(gw: respx.MockRouter, **kwargs: Any) -> respx.Route:
-    kwargs.setdefault("json", {"created": 1, "data": [{"url": f"{CDN_URL}/a.png"}]})
+    kwargs.setdefault("json", IMAGES_OK)
     return gw.post("/images/generations").respond(200, **kwargs)
 
 
 # -- the request body ----------------------------------------------------------------------------
 
 
-def test_minimal_body(gw: respx.MockRouter, client: Railwail) -> None:
-    assert client.base_url == BASE_URL
+@pytest.mark.anyio
+async def test_minimal_body(gw: respx.MockRouter, rw: Client) -> None:
+    assert rw.base_url == BASE_URL
     route = _mock(gw)
-    client.image("flux-schnell", "A cat in space")
+    res = await resolve(rw.image("flux-schnell", "A cat in space"))
+    assert res.data[0].url == IMAGES_OK["data"][0]["url"]
     request = route.calls.last.request
     _check_request_basics(request)
     assert request.url == GENERATIONS_URL
-    assert _body(request) == {"model": "flux-schnell", "prompt": "A cat in space"}
+    assert sent_json(request) == {"model": "flux-schnell", "prompt": "A cat in space"}
 
 
 @pytest.mark.anyio
-async def test_minimal_body_async(gw: respx.MockRouter, aclient: AsyncRailwail) -> None:
+async def test_full_body(gw: respx.MockRouter, rw: Client) -> None:
     route = _mock(gw)
-    await aclient.image("flux-schnell", "A cat in space")
-    request = route.calls.last.request
-    _check_request_basics(request)
-    assert request.url == GENERATIONS_URL
-    assert _body(request) == {"model": "flux-schnell", "prompt": "A cat in space"}
-
-
-def test_full_body(gw: respx.MockRouter, client: Railwail) -> None:
-    route = _mock(gw)
-    client.image("dall-e-3", "A cat in space", **FULL_ARGS)
+    await resolve(rw.image("dall-e-3", "A cat in space", **FULL_ARGS))
     assert route.call_count == 1
     _check_request_basics(route.calls.last.request)
-    assert _body(route.calls.last.request) == FULL_BODY
+    assert sent_json(route.calls.last.request) == FULL_BODY
 
 
 @pytest.mark.anyio
-async def test_full_body_async(gw: respx.MockRouter, aclient: AsyncRailwail) -> None:
+async def test_extra_body_query_headers(gw: respx.MockRouter, rw: Client) -> None:
     route = _mock(gw)
-    await aclient.image("dall-e-3", "A cat in space", **FULL_ARGS)
-    assert route.call_count == 1
-    _check_request_basics(route.calls.last.request)
-    assert _body(route.calls.last.request) == FULL_BODY
-
-
-@pytest.mark.parametrize("size", ["256x256", "1024x1792", "1792x1024", "768x1344"])
-def test_any_width_x_height_size_is_sent(gw: respx.MockRouter, client: Railwail, size: str) -> None:
-    # Models accept sizes beyond the documented five; the SDK checks the shape only.
-    route = _mock(gw)
-    client.image("flux-dev", "p", size=size)
-    assert _body(route.calls.last.request) == {"model": "flux-dev", "prompt": "p", "size": size}
-
-
-def test_extra_body_query_headers(gw: respx.MockRouter, client: Railwail) -> None:
-    route = _mock(gw)
-    client.image(
-        "flux-schnell",
-        "p",
-        n=1,
-        extra_body={"seed": 42, "steps": {"count": 4}},
-        extra_query={"region": "eu", "trace": 1},
-        extra_headers={"X-Trace-Id": "t-1"},
-        idempotency_key="my-key-1",
-        timeout=12,
+    await resolve(
+        rw.image(
+            "flux-schnell",
+            "p",
+            n=1,
+            extra_body={"seed": 42, "steps": {"count": 4}},
+            extra_query={"region": "eu", "trace": 1},
+            extra_headers={"X-Trace-Id": "t-1"},
+            idempotency_key="my-key-1",
+            timeout=12,
+        )
     )
     request = route.calls.last.request
-    assert _body(request) == {
-        "model": "flux-schnell",
-        "prompt": "p",
-        "n": 1,
-        "seed": 42,
-        "steps": {"count": 4},
-    }
-    assert request.url.path == "/api/v1/images/generations"
-    assert dict(request.url.params) == {"region": "eu", "trace": "1"}
-    assert request.headers["x-trace-id"] == "t-1"
-    assert request.headers["idempotency-key"] == "my-key-1"
-    assert request.headers["authorization"] == f"Bearer {API_KEY}"
-    assert request.extensions["timeout"] == httpx.Timeout(12).as_dict()
-
-
-@pytest.mark.anyio
-async def test_extra_body_query_headers_async(gw: respx.MockRouter, aclient: AsyncRailwail) -> None:
-    route = _mock(gw)
-    await aclient.image(
-        "flux-schnell",
-        "p",
-        n=1,
-        extra_body={"seed": 42, "steps": {"count": 4}},
-        extra_query={"region": "eu", "trace": 1},
-        extra_headers={"X-Trace-Id": "t-1"},
-        idempotency_key="my-key-1",
-        timeout=12,
-    )
-    request = route.calls.last.request
-    assert _body(request) == {
+    assert sent_json(request) == {
         "model": "flux-schnell",
         "prompt": "p",
         "n": 1,
@@ -175,7 +126,7 @@ def test_extra_body_wins_over_known_fields(gw: respx.MockRouter, client: Railwai
     # The escape hatch: a value the gateway accepts before the SDK knows it can still be sent.
     route = _mock(gw)
     client.image("flux-schnell", "p", n=1, extra_body={"n": 8, "prompt": "override"})
-    assert _body(route.calls.last.request) == {
+    assert sent_json(route.calls.last.request) == {
         "model": "flux-schnell",
         "prompt": "override",
         "n": 8,
@@ -212,19 +163,12 @@ def _check_answer(res: ImageResponse) -> None:
     assert first.model_extra == {}
 
 
-def test_response_parsed(gw: respx.MockRouter, client: Railwail) -> None:
-    _mock(gw, json=ANSWER)
-    res = client.image("dall-e-3", "A cat in space")
-    _check_answer(res)
-    assert res.data[1].read() == b"hello"
-
-
 @pytest.mark.anyio
-async def test_response_parsed_async(gw: respx.MockRouter, aclient: AsyncRailwail) -> None:
+async def test_response_parsed(gw: respx.MockRouter, rw: Client) -> None:
     _mock(gw, json=ANSWER)
-    res = await aclient.image("dall-e-3", "A cat in space")
+    res = await resolve(rw.image("dall-e-3", "A cat in space"))
     _check_answer(res)
-    assert await res.data[1].aread() == b"hello"
+    assert await read(res.data[1], rw) == b"hello"
 
 
 def _check_meta(res: ImageResponse) -> None:
@@ -237,30 +181,16 @@ def _check_meta(res: ImageResponse) -> None:
     assert res.rate_limit.reset.timestamp() == RESET
 
 
-def test_request_id_and_rate_limit(gw: respx.MockRouter, client: Railwail) -> None:
+@pytest.mark.anyio
+async def test_request_id_and_rate_limit(gw: respx.MockRouter, rw: Client) -> None:
     _mock(gw, json=ANSWER, headers=META_HEADERS)
-    _check_meta(client.image("dall-e-3", "p"))
+    _check_meta(await resolve(rw.image("dall-e-3", "p")))
 
 
 @pytest.mark.anyio
-async def test_request_id_and_rate_limit_async(
-    gw: respx.MockRouter, aclient: AsyncRailwail
-) -> None:
-    _mock(gw, json=ANSWER, headers=META_HEADERS)
-    _check_meta(await aclient.image("dall-e-3", "p"))
-
-
-def test_meta_absent_is_none(gw: respx.MockRouter, client: Railwail) -> None:
+async def test_meta_absent_is_none(gw: respx.MockRouter, rw: Client) -> None:
     _mock(gw, json=ANSWER)
-    res = client.image("dall-e-3", "p")
-    assert res.request_id is None
-    assert res.rate_limit is None
-
-
-@pytest.mark.anyio
-async def test_meta_absent_is_none_async(gw: respx.MockRouter, aclient: AsyncRailwail) -> None:
-    _mock(gw, json=ANSWER)
-    res = await aclient.image("dall-e-3", "p")
+    res = await resolve(rw.image("dall-e-3", "p"))
     assert res.request_id is None
     assert res.rate_limit is None
 
@@ -273,92 +203,17 @@ def test_partial_rate_limit_headers(gw: respx.MockRouter, client: Railwail) -> N
 
 # -- argument checks: raised before anything is sent ----------------------------------------------
 
-BAD_ARGS: list[tuple[dict[str, Any], type[Exception], str]] = [
-    ({"prompt": ""}, ValueError, r"prompt must be a non-empty string"),
-    ({"prompt": "   \n\t"}, ValueError, r"prompt must be a non-empty string"),
-    ({"prompt": 42}, TypeError, r"prompt must be a string; got int"),
-    ({"prompt": None}, TypeError, r"prompt must be a string; got NoneType"),
-    ({"prompt": ["a", "b"]}, TypeError, r"prompt must be a string; got list"),
-    ({"model": ""}, ValueError, r"model must be a non-empty model slug"),
-    ({"model": "  "}, ValueError, r"model must be a non-empty model slug"),
-    ({"model": 3}, TypeError, r"model must be a model slug string"),
-    ({"n": 0}, ValueError, r"n must be an integer from 1 to 4; got 0"),
-    ({"n": 5}, ValueError, r"n must be an integer from 1 to 4; got 5"),
-    ({"n": -1}, ValueError, r"n must be an integer from 1 to 4; got -1"),
-    ({"n": True}, TypeError, r"n must be an integer from 1 to 4; got True"),
-    ({"n": "2"}, TypeError, r"n must be an integer from 1 to 4; got '2'"),
-    ({"n": 2.0}, TypeError, r"n must be an integer from 1 to 4; got 2.0"),
-    ({"size": "1024"}, ValueError, r"size must be 'WIDTHxHEIGHT'.*1024x1024.*got '1024'"),
-    ({"size": "big"}, ValueError, r"size must be 'WIDTHxHEIGHT'.*got 'big'"),
-    ({"size": "1024x"}, ValueError, r"size must be 'WIDTHxHEIGHT'.*got '1024x'"),
-    ({"size": "0x10"}, ValueError, r"size must be 'WIDTHxHEIGHT'.*got '0x10'"),
-    ({"size": "1024X1024"}, ValueError, r"size must be 'WIDTHxHEIGHT'.*got '1024X1024'"),
-    ({"size": " 1024x1024"}, ValueError, r"size must be 'WIDTHxHEIGHT'"),
-    ({"size": "1024x1024\n"}, ValueError, r"size must be 'WIDTHxHEIGHT'"),
-    ({"quality": "ultra"}, ValueError, r"quality must be one of 'standard', 'hd'; got 'ultra'"),
-    ({"quality": "HD"}, ValueError, r"quality must be one of 'standard', 'hd'; got 'HD'"),
-    ({"style": "anime"}, ValueError, r"style must be one of 'vivid', 'natural'; got 'anime'"),
-    (
-        {"response_format": "png"},
-        ValueError,
-        r"response_format must be one of 'url', 'b64_json'; got 'png'",
-    ),
-    ({"negative_prompt": ""}, ValueError, r"negative_prompt must be a non-empty string"),
-    ({"negative_prompt": 7}, TypeError, r"negative_prompt must be a string; got int"),
-    ({"extra_body": {1: "x"}}, TypeError, r"extra_body must be a mapping with str keys"),
-    ({"extra_headers": {"X-A": 1}}, TypeError, r"extra_headers must be a mapping of str to str"),
-    ({"timeout": None}, ValueError, r"timeout=None would wait forever"),
-    ({"idempotency_key": ""}, ValueError, r"idempotency_key must be a non-empty string"),
-]
-
-
-def _call_args(overrides: dict[str, Any]) -> tuple[Any, Any, dict[str, Any]]:
-    args = dict(overrides)
-    model = args.pop("model", "flux-schnell")
-    prompt = args.pop("prompt", "a cat")
-    return model, prompt, args
-
-
-@pytest.mark.parametrize(("overrides", "error", "message"), BAD_ARGS)
-def test_bad_arguments_raise_before_sending(
-    gw: respx.MockRouter,
-    client: Railwail,
-    overrides: dict[str, Any],
-    error: type[Exception],
-    message: str,
-) -> None:
-    route = _mock(gw)
-    model, prompt, kwargs = _call_args(overrides)
-    with pytest.raises(error, match=message) as info:
-        client.image(model, prompt, **kwargs)
-    assert type(info.value) is error
-    assert not route.called
-    assert not gw.calls
-
 
 @pytest.mark.anyio
-@pytest.mark.parametrize(("overrides", "error", "message"), BAD_ARGS)
-async def test_bad_arguments_raise_before_sending_async(
-    gw: respx.MockRouter,
-    aclient: AsyncRailwail,
-    overrides: dict[str, Any],
-    error: type[Exception],
-    message: str,
-) -> None:
+async def test_bad_arguments_raise_before_sending(gw: respx.MockRouter, rw: Client) -> None:
+    # Every check, with its message, is in tests/test_requests.py: this shows the client runs
+    # them (arguments and per-call options alike) before any I/O.
     route = _mock(gw)
-    model, prompt, kwargs = _call_args(overrides)
-    with pytest.raises(error, match=message) as info:
-        await aclient.image(model, prompt, **kwargs)
-    assert type(info.value) is error
-    assert not route.called
-    assert not gw.calls
-
-
-def test_size_message_lists_documented_sizes(gw: respx.MockRouter, client: Railwail) -> None:
-    with pytest.raises(ValueError, match="size") as info:
-        client.image("flux-schnell", "p", size="big")
-    for documented in ("256x256", "512x512", "1024x1024", "1024x1792", "1792x1024"):
-        assert documented in str(info.value)
+    with pytest.raises(ValueError, match="n must be an integer from 1 to 4; got 5"):
+        await resolve(rw.image("flux-schnell", "a cat", n=5))
+    with pytest.raises(ValueError, match="timeout=None would wait forever"):
+        await resolve(rw.image("flux-schnell", "a cat", timeout=None))
+    assert route.call_count == 0
     assert not gw.calls
 
 
@@ -374,36 +229,19 @@ MALFORMED: list[tuple[dict[str, Any], object, str]] = [
 ]
 
 
+@pytest.mark.anyio
 @pytest.mark.parametrize(("answer", "body", "where"), MALFORMED)
-def test_malformed_2xx_body(
-    gw: respx.MockRouter, client: Railwail, answer: dict[str, Any], body: object, where: str
+async def test_malformed_2xx_body(
+    gw: respx.MockRouter, rw: Client, answer: dict[str, Any], body: object, where: str
 ) -> None:
     route = gw.post("/images/generations").respond(200, headers={"x-request-id": "r1"}, **answer)
     with pytest.raises(ResponseValidationError) as info:
-        client.image("flux-schnell", "p")
+        await resolve(rw.image("flux-schnell", "p"))
     assert info.value.body == body
     assert info.value.request_id == "r1"
     assert where in str(info.value)
     assert "POST /api/v1/images/generations" in str(info.value)
     assert route.call_count == 1  # not retried: another attempt would be charged again
-
-
-@pytest.mark.anyio
-@pytest.mark.parametrize(("answer", "body", "where"), MALFORMED)
-async def test_malformed_2xx_body_async(
-    gw: respx.MockRouter,
-    aclient: AsyncRailwail,
-    answer: dict[str, Any],
-    body: object,
-    where: str,
-) -> None:
-    route = gw.post("/images/generations").respond(200, headers={"x-request-id": "r1"}, **answer)
-    with pytest.raises(ResponseValidationError) as info:
-        await aclient.image("flux-schnell", "p")
-    assert info.value.body == body
-    assert info.value.request_id == "r1"
-    assert where in str(info.value)
-    assert route.call_count == 1
 
 
 def test_empty_data_list_is_valid(gw: respx.MockRouter, client: Railwail) -> None:

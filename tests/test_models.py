@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 import respx
 
-from railwail import AsyncRailwail, NotFoundError, Railwail
+from railwail import NotFoundError, Railwail
 from railwail.types import Model
+from support import Client, collect, each, resolve
 
 
 def _entry(i: int) -> dict[str, Any]:
@@ -38,13 +40,14 @@ def _pages(request: httpx.Request) -> httpx.Response:
     return httpx.Response(200, json=body, headers={"x-request-id": f"req_{offset}"})
 
 
-def test_list_iterates_every_page_lazily(gw: respx.MockRouter, client: Railwail) -> None:
+@pytest.mark.anyio
+async def test_list_iterates_every_page_lazily(gw: respx.MockRouter, rw: Client) -> None:
     route = gw.get("/models").mock(side_effect=_pages)
-    iterator = client.models.list(category="image", provider="openai", featured=True, page_size=3)
+    iterator = rw.models.list(category="image", provider="openai", featured=True, page_size=3)
     assert route.call_count == 0  # nothing is fetched before iteration
-    first = next(iterator)
+    first = await anext(iterator) if isinstance(iterator, AsyncIterator) else next(iterator)
     assert route.call_count == 1
-    rest = list(iterator)
+    rest = await collect(iterator)
     models = [first, *rest]
     assert [m.slug for m in models] == [f"model-{i}" for i in range(7)]
     assert route.call_count == 3
@@ -58,11 +61,15 @@ def test_list_iterates_every_page_lazily(gw: respx.MockRouter, client: Railwail)
     assert models[4].request_id == "req_3"
 
 
-def test_list_stops_fetching_when_the_caller_stops(gw: respx.MockRouter, client: Railwail) -> None:
+@pytest.mark.anyio
+async def test_list_stops_fetching_when_the_caller_stops(gw: respx.MockRouter, rw: Client) -> None:
     route = gw.get("/models").mock(side_effect=_pages)
-    for model in client.models.list(page_size=2):
+    seen: list[str] = []
+    async for model in each(rw.models.list(page_size=2)):
+        seen.append(model.slug)
         if model.slug == "model-1":
             break
+    assert seen == ["model-0", "model-1"]
     assert route.call_count == 1
 
 
@@ -81,25 +88,29 @@ def test_list_stops_on_an_empty_page_even_if_has_more_lies(
     assert "category" not in route.calls[0].request.url.params
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "exc", "match"),
-    [
-        ({"category": "music"}, ValueError, "category must be one of 'text', 'image'"),
-        ({"page_size": 0}, ValueError, "page_size must be an integer from 1 to 100"),
-        ({"page_size": 101}, ValueError, "page_size must be an integer from 1 to 100"),
-        ({"featured": "yes"}, TypeError, "featured must be True, False or None"),
-        ({"provider": ""}, ValueError, "provider must be a non-empty string"),
-    ],
-)
-def test_list_argument_checks_are_eager(
-    gw: respx.MockRouter, client: Railwail, kwargs: dict[str, Any], exc: type, match: str
-) -> None:
-    with pytest.raises(exc, match=match):
-        client.models.list(**kwargs)
+@pytest.mark.anyio
+async def test_list_argument_checks_are_eager(gw: respx.MockRouter, rw: Client) -> None:
+    # Raised by list() itself, not on the first iteration: before any request (every check,
+    # with its message, is in tests/test_requests.py).
+    with pytest.raises(ValueError, match="page_size must be an integer from 1 to 100"):
+        rw.models.list(page_size=0)
+    with pytest.raises(ValueError, match="category must be one of 'text', 'image'"):
+        rw.models.list(category="music")  # type: ignore[arg-type]
     assert len(gw.calls) == 0
 
 
-def test_get_returns_the_full_model(gw: respx.MockRouter, client: Railwail) -> None:
+@pytest.mark.anyio
+async def test_get_argument_checks_run_before_any_request(gw: respx.MockRouter, rw: Client) -> None:
+    route = gw.get(url__regex=r"/models/.*").respond(200, json=_entry(1))
+    with pytest.raises(ValueError, match="model must be a non-empty model slug"):
+        await resolve(rw.models.get(""))
+    with pytest.raises(TypeError, match="extra_headers must be a mapping of str to str"):
+        await resolve(rw.models.get("flux-schnell", extra_headers={"X-A": 1}))  # type: ignore[dict-item]
+    assert route.call_count == 0
+
+
+@pytest.mark.anyio
+async def test_get_returns_the_full_model(gw: respx.MockRouter, rw: Client) -> None:
     body = {
         **_entry(1),
         "created": 1700000000,
@@ -111,7 +122,7 @@ def test_get_returns_the_full_model(gw: respx.MockRouter, client: Railwail) -> N
         "brand_new_field": {"x": 1},
     }
     route = gw.get("/models/flux-1.1-pro").respond(200, json=body)
-    model = client.models.get("flux-1.1-pro")
+    model = await resolve(rw.models.get("flux-1.1-pro"))
     assert isinstance(model, Model)
     assert route.calls.last.request.url.path == "/api/v1/models/flux-1.1-pro"
     assert model.capabilities == {"sizes": ["1024x1024"]}
@@ -125,29 +136,3 @@ def test_get_quotes_the_slug_and_maps_404(gw: respx.MockRouter, client: Railwail
     with pytest.raises(NotFoundError, match="nope"):
         client.models.get("org/model x")
     assert route.calls.last.request.url.raw_path == b"/api/v1/models/org%2Fmodel%20x"
-    with pytest.raises(ValueError, match="model must be a non-empty"):
-        client.models.get("")
-
-
-@pytest.mark.anyio
-async def test_async_list_and_get(gw: respx.MockRouter, aclient: AsyncRailwail) -> None:
-    route = gw.get("/models").mock(side_effect=_pages)
-    slugs = [m.slug async for m in aclient.models.list(page_size=4)]
-    assert slugs == [f"model-{i}" for i in range(7)]
-    assert route.call_count == 2
-    gw.get("/models/model-3").respond(200, json=_entry(3))
-    model = await aclient.models.get("model-3")
-    assert model.name == "Model 3"
-
-
-@pytest.mark.anyio
-async def test_async_list_checks_eagerly_and_stops_early(
-    gw: respx.MockRouter, aclient: AsyncRailwail
-) -> None:
-    with pytest.raises(ValueError, match="category must be one of"):
-        aclient.models.list(category="music")  # type: ignore[arg-type]
-    route = gw.get("/models").mock(side_effect=_pages)
-    async for model in aclient.models.list(page_size=2):
-        assert model.slug == "model-0"
-        break
-    assert route.call_count == 1

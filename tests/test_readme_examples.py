@@ -11,8 +11,7 @@ import pytest
 
 from railwail import InsufficientCreditsError, Railwail
 from railwail.testing import FakeGateway
-
-PNG = b"\x89PNG\r\n\x1a\n"
+from support import PNG_SIGNATURE
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +30,7 @@ def test_quickstart(examples: ModuleType, fake_gateway: FakeGateway, tmp_path: P
     with Railwail(fake_gateway.api_key, base_url=fake_gateway.url) as rw:
         path, text, chat, vectors = examples.quickstart(rw, tmp_path)
     assert path == tmp_path / "sunset.png"
-    assert path.read_bytes().startswith(PNG)
+    assert path.read_bytes().startswith(PNG_SIGNATURE)
     assert text == "Echo from gpt-4o: Explain quantum computing simply"
     assert chat.text == "Echo from gpt-4o: Hello!"
     assert len(vectors) == 2
@@ -44,14 +43,14 @@ def test_sections(examples: ModuleType, fake_gateway: FakeGateway, tmp_path: Pat
         assert (owner.max_retries, rw.max_retries) == (3, 5)
         blobs = examples.images_section(rw, tmp_path)
         assert len(blobs) == 2
-        assert all(b.startswith(PNG) for b in blobs)
+        assert all(b.startswith(PNG_SIGNATURE) for b in blobs)
         assert len(list((tmp_path / "out").glob("railwail-*.png"))) == 2
         answer, story = examples.chat_section(rw)
         assert answer.startswith("Echo from claude-sonnet-4-5-20250929")
         assert story == "Echo from gpt-4o: Tell me a story"
         vectors, images, text, forced = examples.embeddings_and_run(rw)
         assert len(vectors) == 2
-        assert images[0].read().startswith(PNG)
+        assert images[0].read().startswith(PNG_SIGNATURE)
         assert text == "Echo from gpt-4o: Hi"
         assert forced == "Echo from sonar-pro: Hi"
         found, one = examples.catalogue(rw)
@@ -75,4 +74,4 @@ def test_errors_example_catches_what_the_gateway_sends(
 def test_async_examples(examples: ModuleType, fake_gateway: FakeGateway, tmp_path: Path) -> None:
     reply = examples.run_async(fake_gateway.api_key, fake_gateway.url, tmp_path)
     assert reply == "Echo from gpt-4o: Hello!"
-    assert (tmp_path / "cat.png").read_bytes().startswith(PNG)
+    assert (tmp_path / "cat.png").read_bytes().startswith(PNG_SIGNATURE)

@@ -4,10 +4,9 @@ every POST carries across its attempts, and the pure helpers in ``railwail._retr
 from __future__ import annotations
 
 import email.utils
-import inspect
 import json
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,7 +19,6 @@ from railwail import (
     APIConnectionError,
     APIError,
     APITimeoutError,
-    AsyncRailwail,
     Railwail,
     RailwailError,
     RateLimitError,
@@ -29,32 +27,22 @@ from railwail import (
 from railwail._headers import reset_datetime, retry_after_from_headers
 from railwail._retry import RetryPolicy, is_retryable
 from railwail.testing import record_retry_waits
+from railwail.types import AsyncChatStream, ChatStream
+from support import (
+    API_KEY,
+    BASE_URL,
+    CHAT_OK,
+    EMBED_OK,
+    EMBED_URL,
+    IMAGES_OK,
+    MESSAGES,
+    MODEL_OK,
+    STREAM_OK,
+    Client,
+    resolve,
+)
 
 pytestmark = pytest.mark.anyio
-
-BASE_URL = "http://127.0.0.1:8787/api/v1"  # as in tests/conftest.py
-API_KEY = "rw_test_0123456789abcdefghij"
-EMBED_URL = f"{BASE_URL}/embeddings"
-EMBED_OK = {"object": "list", "data": [{"index": 0, "embedding": [0.5, 0.25]}]}
-MODEL_OK = {"id": "flux-schnell", "object": "model", "category": "image"}
-
-Client = Railwail | AsyncRailwail
-
-
-async def resolve(value: Any) -> Any:
-    return await value if inspect.isawaitable(value) else value
-
-
-@pytest.fixture(params=["sync", "async"])
-async def rw(request: pytest.FixtureRequest, sleeps: list[float]) -> AsyncIterator[Client]:
-    if request.param == "sync":
-        with Railwail(API_KEY, base_url=BASE_URL) as client:
-            record_retry_waits(client, sleeps)
-            yield client
-    else:
-        async with AsyncRailwail(API_KEY, base_url=BASE_URL) as aclient:
-            record_retry_waits(aclient, sleeps)
-            yield aclient
 
 
 async def embed(client: Client, **kwargs: Any) -> Any:
@@ -125,7 +113,7 @@ async def test_retry_then_success_returns_the_value(
         side_effect=[error(503), error(429), httpx.Response(200, json=EMBED_OK)]
     )
     res = await embed(rw)
-    assert res.vectors == [[0.5, 0.25]]
+    assert res.vectors == [[0.25, -0.5]]
     assert route.call_count == 3
     assert len(sleeps) == 2
 
@@ -175,25 +163,71 @@ async def test_callers_idempotency_key_is_used_verbatim(rw: Client, gw: respx.Mo
     ]
 
 
-@pytest.mark.parametrize("key", ["", 42])
-async def test_bad_idempotency_key(rw: Client, gw: respx.MockRouter, key: object) -> None:
-    route = gw.post("/embeddings").respond(200, json=EMBED_OK)
-    with pytest.raises(ValueError, match="idempotency_key"):
-        await embed(rw, idempotency_key=key)
-    assert route.call_count == 0
+async def _result(value: Any) -> Any:
+    """What a call gave, read to the end: a stream's whole text."""
+    value = await resolve(value)
+    if isinstance(value, ChatStream | AsyncChatStream):
+        return await resolve(value.final_text())
+    return value
 
 
-async def test_idempotency_key_on_every_post_endpoint(rw: Client, gw: respx.MockRouter) -> None:
-    images = gw.post("/images/generations").respond(
-        200, json={"created": 1, "data": [{"url": "http://127.0.0.2:8788/a.png"}]}
-    )
-    chat = gw.post("/chat/completions").respond(
-        200, json={"choices": [{"message": {"role": "assistant", "content": "hi"}}]}
-    )
-    await resolve(rw.image("flux-schnell", "a cat"))
-    await resolve(rw.chat("gpt-4o", [{"role": "user", "content": "hi"}]))
-    assert images.calls.last.request.headers["Idempotency-Key"]
-    assert chat.calls.last.request.headers["Idempotency-Key"]
+SSE = "text/event-stream"
+
+# Every POST the SDK makes: (path, the call, its good answer, what the call then returns).
+POST_ENDPOINTS = [
+    pytest.param(
+        "/images/generations",
+        lambda rw: rw.image("flux-schnell", "a cat"),
+        lambda: httpx.Response(200, json=IMAGES_OK),
+        lambda res: res.data[0].url == IMAGES_OK["data"][0]["url"],
+        id="images",
+    ),
+    pytest.param(
+        "/chat/completions",
+        lambda rw: rw.chat("gpt-4o", MESSAGES),
+        lambda: httpx.Response(200, json=CHAT_OK),
+        lambda res: res.text == "42",
+        id="chat",
+    ),
+    pytest.param(
+        "/chat/completions",
+        lambda rw: rw.chat("gpt-4o", MESSAGES, stream=True),
+        lambda: httpx.Response(
+            200, content=STREAM_OK, headers={"content-type": "text/event-stream"}
+        ),
+        lambda text: text == "42",
+        id="chat-stream",
+    ),
+    pytest.param(
+        "/embeddings",
+        lambda rw: rw.embed("text-embedding-3-small", "hello"),
+        lambda: httpx.Response(200, json=EMBED_OK),
+        lambda res: res.vectors == [[0.25, -0.5]],
+        id="embeddings",
+    ),
+]
+
+
+@pytest.mark.parametrize(("path", "call", "answer", "returned"), POST_ENDPOINTS)
+async def test_idempotency_key_on_every_post_endpoint(
+    rw: Client,
+    gw: respx.MockRouter,
+    sleeps: list[float],
+    path: str,
+    call: Callable[[Client], Any],
+    answer: Callable[[], httpx.Response],
+    returned: Callable[[Any], bool],
+) -> None:
+    # One key per call, generated, and the same on the retry, so a gateway that dedupes charges
+    # once whichever endpoint it is.
+    route = gw.post(path).mock(side_effect=[error(503), answer()])
+    assert returned(await _result(call(rw)))
+    assert route.call_count == 2
+    assert len(sleeps) == 1
+    keys = [c.request.headers.get("Idempotency-Key") for c in route.calls]
+    assert keys[0] is not None
+    assert keys[0].startswith("rw-")
+    assert keys == [keys[0], keys[0]]
 
 
 async def test_get_requests_carry_no_idempotency_key(rw: Client, gw: respx.MockRouter) -> None:
@@ -210,29 +244,61 @@ async def test_get_requests_carry_no_idempotency_key(rw: Client, gw: respx.MockR
 # -- waits from the server's headers ------------------------------------------------------------
 
 
-async def test_wait_from_retry_after_ms(
-    rw: Client, gw: respx.MockRouter, sleeps: list[float]
-) -> None:
-    gw.post("/embeddings").mock(return_value=error(503, {"retry-after-ms": "1500"}))
-    with pytest.raises(ServerError):
-        await embed(rw)
-    assert sleeps == [1.5, 1.5]
+def _epoch_in(seconds: float) -> str:
+    return f"{time.time() + seconds:.3f}"
 
 
-async def test_retry_after_ms_wins_over_retry_after(
-    rw: Client, gw: respx.MockRouter, sleeps: list[float]
+# (status, headers of the failed answer, made when the test runs; the wait they ask for, as
+# bounds where a clock is involved)
+HINTS = [
+    pytest.param(503, lambda: {"retry-after-ms": "1500"}, 1.5, 1.5, id="retry-after-ms"),
+    pytest.param(
+        429,
+        lambda: {"retry-after-ms": "250", "Retry-After": "7"},
+        0.25,
+        0.25,
+        id="retry-after-ms-wins-over-retry-after",
+    ),
+    # HTTP dates have whole seconds: up to 1 s lost to truncation, plus test run time.
+    pytest.param(503, lambda: {"Retry-After": http_date(10)}, 8.0, 10.0, id="http-date"),
+    pytest.param(503, lambda: {"Retry-After": http_date(-30)}, 0.0, 0.0, id="date-in-the-past"),
+    pytest.param(
+        429,
+        lambda: {"X-RateLimit-Reset": _epoch_in(20), "X-RateLimit-Remaining": "0"},
+        18.0,
+        20.0,
+        id="rate-limit-reset-on-429",
+    ),
+    pytest.param(
+        429,
+        lambda: {"Retry-After": "3", "X-RateLimit-Reset": _epoch_in(40)},
+        3.0,
+        3.0,
+        id="retry-after-wins-over-rate-limit-reset",
+    ),
+]
+
+
+@pytest.mark.parametrize(("status", "headers", "low", "high"), HINTS)
+async def test_wait_follows_the_servers_hint(
+    rw: Client,
+    gw: respx.MockRouter,
+    sleeps: list[float],
+    status: int,
+    headers: Callable[[], dict[str, str]],
+    low: float,
+    high: float,
 ) -> None:
-    gw.post("/embeddings").mock(
-        side_effect=[
-            error(429, {"retry-after-ms": "250", "Retry-After": "7"}),
-            httpx.Response(200, json=EMBED_OK),
-        ]
+    route = gw.post("/embeddings").mock(
+        side_effect=[error(status, headers()), httpx.Response(200, json=EMBED_OK)]
     )
-    await embed(rw)
-    assert sleeps == [0.25]
+    assert (await embed(rw)).vectors == [[0.25, -0.5]]
+    assert route.call_count == 2
+    assert len(sleeps) == 1
+    assert low <= sleeps[0] <= high
 
 
-async def test_wait_from_retry_after_seconds(
+async def test_each_retry_waits_for_its_own_answers_hint(
     rw: Client, gw: respx.MockRouter, sleeps: list[float]
 ) -> None:
     gw.post("/embeddings").mock(
@@ -244,59 +310,6 @@ async def test_wait_from_retry_after_seconds(
     )
     await embed(rw)
     assert sleeps == [2.0, 0.5]
-
-
-async def test_wait_from_retry_after_http_date(
-    rw: Client, gw: respx.MockRouter, sleeps: list[float]
-) -> None:
-    gw.post("/embeddings").mock(
-        side_effect=[error(503, {"Retry-After": http_date(10)}), httpx.Response(200, json=EMBED_OK)]
-    )
-    await embed(rw)
-    assert len(sleeps) == 1
-    # HTTP dates have whole seconds: up to 1 s lost to truncation, plus test run time.
-    assert 8.0 <= sleeps[0] <= 10.0
-
-
-async def test_retry_after_in_the_past_means_now(
-    rw: Client, gw: respx.MockRouter, sleeps: list[float]
-) -> None:
-    gw.post("/embeddings").mock(
-        side_effect=[
-            error(503, {"Retry-After": http_date(-30)}),
-            httpx.Response(200, json=EMBED_OK),
-        ]
-    )
-    await embed(rw)
-    assert sleeps == [0.0]
-
-
-async def test_wait_from_rate_limit_reset_on_429(
-    rw: Client, gw: respx.MockRouter, sleeps: list[float]
-) -> None:
-    reset = time.time() + 20
-    gw.post("/embeddings").mock(
-        side_effect=[
-            error(429, {"X-RateLimit-Reset": f"{reset:.3f}", "X-RateLimit-Remaining": "0"}),
-            httpx.Response(200, json=EMBED_OK),
-        ]
-    )
-    await embed(rw)
-    assert len(sleeps) == 1
-    assert 18.0 <= sleeps[0] <= 20.0
-
-
-async def test_retry_after_wins_over_rate_limit_reset(
-    rw: Client, gw: respx.MockRouter, sleeps: list[float]
-) -> None:
-    gw.post("/embeddings").mock(
-        side_effect=[
-            error(429, {"Retry-After": "3", "X-RateLimit-Reset": str(int(time.time()) + 40)}),
-            httpx.Response(200, json=EMBED_OK),
-        ]
-    )
-    await embed(rw)
-    assert sleeps == [3.0]
 
 
 async def test_rate_limit_reset_is_ignored_on_503(
@@ -414,22 +427,12 @@ async def test_backoff_ceiling(rw: Client, gw: respx.MockRouter, sleeps: list[fl
 # -- max_retries --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", ["sync", "async"])
 async def test_max_retries_zero_makes_one_attempt(
-    kind: str, gw: respx.MockRouter, sleeps: list[float]
+    make_client: Callable[..., Client], gw: respx.MockRouter, sleeps: list[float]
 ) -> None:
     route = gw.post("/embeddings").mock(return_value=error(503))
-    cls = Railwail if kind == "sync" else AsyncRailwail
-    client = cls(API_KEY, base_url=BASE_URL, max_retries=0)
-    record_retry_waits(client, sleeps)
-    try:
-        with pytest.raises(ServerError):
-            await embed(client)
-    finally:
-        if isinstance(client, AsyncRailwail):
-            await client.aclose()
-        else:
-            client.close()
+    with pytest.raises(ServerError):
+        await embed(make_client(API_KEY, max_retries=0))
     assert route.call_count == 1
     assert sleeps == []
 
@@ -484,7 +487,7 @@ async def test_connection_error_then_success(
     route = gw.post("/embeddings").mock(
         side_effect=[httpx.RemoteProtocolError("peer closed"), httpx.Response(200, json=EMBED_OK)]
     )
-    assert (await embed(rw)).vectors == [[0.5, 0.25]]
+    assert (await embed(rw)).vectors == [[0.25, -0.5]]
     assert route.call_count == 2
     assert len(sleeps) == 1
 
@@ -524,20 +527,6 @@ async def test_get_timeout_names_get(rw: Client, gw: respx.MockRouter) -> None:
         await resolve(rw.models.get("flux-schnell"))
     assert info.value.method == "GET"
     assert f"GET {BASE_URL}/models/flux-schnell" in str(info.value)
-
-
-async def test_closed_client_is_not_retried(
-    rw: Client, gw: respx.MockRouter, sleeps: list[float]
-) -> None:
-    route = gw.post("/embeddings").respond(200, json=EMBED_OK)
-    if isinstance(rw, AsyncRailwail):
-        await rw.aclose()
-    else:
-        rw.close()
-    with pytest.raises(RailwailError, match="closed"):
-        await embed(rw)
-    assert route.call_count == 0
-    assert sleeps == []
 
 
 # -- the pure helpers ---------------------------------------------------------------------------

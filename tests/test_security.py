@@ -3,11 +3,10 @@ sent to another origin. Logging is silent unless ``RAILWAIL_LOG`` asks for it.""
 
 from __future__ import annotations
 
-import inspect
 import logging
 import re
 import traceback
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -17,7 +16,6 @@ import respx
 import railwail._logging
 from railwail import (
     APIConnectionError,
-    APIError,
     APITimeoutError,
     AsyncRailwail,
     AuthenticationError,
@@ -28,18 +26,27 @@ from railwail import (
     ServerError,
 )
 from railwail.testing import record_retry_waits
+from railwail.types import Image
+from support import (
+    BASE_URL,
+    EMBED_OK,
+    EMBED_URL,
+    IMG_URL,
+    JPEG,
+    ORIGIN,
+    PNG,
+    Client,
+    Twin,
+    close,
+    read,
+    resolve,
+)
 
 pytestmark = pytest.mark.anyio
 
-BASE_URL = "http://127.0.0.1:8787/api/v1"  # as in tests/conftest.py
-CDN_URL = "http://127.0.0.2:8788"
 # Distinctive, so that a leak of any recognisable part of it is caught.
 KEY = "rw_test_SuperSecretKeyMaterial_7f3a9c"
 KEY_PARTS = (KEY, "SuperSecretKeyMaterial", "SuperSecret")
-EMBED_URL = f"{BASE_URL}/embeddings"
-EMBED_OK = {"object": "list", "data": [{"index": 0, "embedding": [0.5]}]}
-
-Client = Railwail | AsyncRailwail
 
 
 def assert_no_key(text: str) -> None:
@@ -47,20 +54,10 @@ def assert_no_key(text: str) -> None:
         assert part not in text
 
 
-async def resolve(value: Any) -> Any:
-    return await value if inspect.isawaitable(value) else value
-
-
-@pytest.fixture(params=["sync", "async"])
-async def rw(request: pytest.FixtureRequest) -> AsyncIterator[Client]:
-    if request.param == "sync":
-        with Railwail(KEY, base_url=BASE_URL) as client:
-            record_retry_waits(client, jitter=0.0)
-            yield client
-    else:
-        async with AsyncRailwail(KEY, base_url=BASE_URL) as aclient:
-            record_retry_waits(aclient, jitter=0.0)
-            yield aclient
+@pytest.fixture
+def rw(make_client: Callable[..., Client]) -> Client:
+    """A client of the twin under test that holds the distinctive key."""
+    return make_client(KEY)
 
 
 async def embed(client: Client) -> Any:
@@ -70,14 +67,15 @@ async def embed(client: Client) -> Any:
 # -- repr ---------------------------------------------------------------------------------------
 
 
-async def test_repr_of_clients(rw: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_repr_of_clients(rw: Client) -> None:
     assert_no_key(repr(rw))
     assert_no_key(str(rw))
     assert "****3a9c" in repr(rw)
     derived = rw.with_options(max_retries=0, timeout=3.0)
     assert_no_key(repr(derived))
-    assert_no_key(repr(rw._config))
-    assert_no_key(repr(rw._policy))
+    assert "****3a9c" in repr(derived)
+    # What the client holds inside shows up in errors through the locals of the SDK's frames:
+    # test_errors_never_contain_the_key formats tracebacks with their locals.
 
 
 async def test_repr_of_client_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -91,8 +89,10 @@ async def test_repr_of_client_from_environment(monkeypatch: pytest.MonkeyPatch) 
 
 
 def full_text(err: BaseException) -> str:
-    """Everything a user could see of an error: str, repr, attributes, the whole traceback."""
-    parts = [str(err), repr(err), "".join(traceback.format_exception(err))]
+    """Everything a user could see of an error: str, repr, attributes, the whole traceback
+    with the local variables of every frame (as error trackers and ``--showlocals`` show it)."""
+    with_locals = traceback.TracebackException.from_exception(err, capture_locals=True)
+    parts = [str(err), repr(err), "".join(with_locals.format())]
     parts += [repr(v) for v in vars(err).values()]
     return "\n".join(parts)
 
@@ -146,48 +146,66 @@ async def test_bad_call_arguments_never_echo_the_key(rw: Client, gw: respx.MockR
     assert route.call_count == 0
 
 
-@pytest.mark.parametrize("kind", ["sync", "async"])
-async def test_key_validation_errors_never_echo_the_key(kind: str) -> None:
-    cls = Railwail if kind == "sync" else AsyncRailwail
-    bad = KEY + " trailing-part"
-    with pytest.raises(ValueError) as info:
-        cls(bad, base_url=BASE_URL)
-    assert_no_key(full_text(info.value))
-
-
 # -- where the key is sent ----------------------------------------------------------------------
+# API calls are never redirected with the key: test_redirect_is_an_error_that_says_to_fix_base_url.
+
+OWN_ORIGIN_URL = f"{ORIGIN}/files/a.png"
+FINAL_URL = "http://127.0.0.3:8789/final/a.png"
+
+# Each case: the hops of one image download (a redirect leads to the next), and for each hop
+# whether it gets our key (and our default headers). Only the base URL's own origin does.
+DOWNLOADS = [
+    pytest.param([IMG_URL], [False], id="cdn"),
+    pytest.param([OWN_ORIGIN_URL], [True], id="own-origin"),
+    pytest.param(["http://127.0.0.1:9999/files/a.png"], [False], id="same-host-other-port"),
+    pytest.param(["https://127.0.0.1:8787/files/a.png"], [False], id="same-host-other-scheme"),
+    pytest.param(["http://localhost:8787/files/a.png"], [False], id="other-name-same-machine"),
+    pytest.param([IMG_URL, FINAL_URL], [False, False], id="cdn-redirects-elsewhere"),
+    pytest.param([OWN_ORIGIN_URL, IMG_URL], [True, False], id="own-origin-redirects-to-cdn"),
+]
 
 
-async def test_image_download_from_another_origin_sends_no_key(
-    rw: Client, gw: respx.MockRouter
+@pytest.mark.parametrize(("hops", "keyed"), DOWNLOADS)
+async def test_image_downloads_get_the_key_only_on_our_own_origin(
+    rw: Client, gw: respx.MockRouter, hops: list[str], keyed: list[bool]
 ) -> None:
-    gw.post("/images/generations").respond(
-        200,
-        json={
-            "created": 1,
-            "data": [{"url": f"{CDN_URL}/img/a.png"}, {"url": f"{BASE_URL}/files/b.png"}],
-        },
+    client = rw.with_options(default_headers={"X-Team-Secret": "s3cret"})
+    generation = gw.post("/images/generations").respond(
+        200, json={"created": 1, "data": [{"url": hops[0]}]}
     )
-    cdn = gw.get(f"{CDN_URL}/img/a.png").respond(200, content=b"\x89PNG-a")
-    same = gw.get(f"{BASE_URL}/files/b.png").respond(200, content=b"\x89PNG-b")
-    res = await resolve(rw.image("flux-schnell", "a cat"))
-    if isinstance(rw, AsyncRailwail):
-        first, second = await res.data[0].aread(), await res.data[1].aread()
-    else:
-        first, second = res.data[0].read(), res.data[1].read()
-    assert (first, second) == (b"\x89PNG-a", b"\x89PNG-b")
-    assert "Authorization" not in cdn.calls.last.request.headers
-    assert_no_key(str(cdn.calls.last.request.headers))
-    assert same.calls.last.request.headers["Authorization"] == f"Bearer {KEY}"
+    routes = [
+        gw.get(url).respond(307 if keyed[i] else 302, headers={"location": hops[i + 1]})
+        for i, url in enumerate(hops[:-1])
+    ]
+    routes.append(gw.get(hops[-1]).respond(200, content=PNG))
+    res = await resolve(client.image("flux-schnell", "a cat"))
+    assert await read(res.data[0], client) == PNG
+    assert generation.calls.last.request.headers["Authorization"] == f"Bearer {KEY}"
+    for route, has_key in zip(routes, keyed, strict=True):
+        assert route.call_count == 1
+        sent = route.calls.last.request.headers
+        assert sent["User-Agent"].startswith("railwail-python/")
+        assert "Idempotency-Key" not in sent
+        if has_key:
+            assert sent["Authorization"] == f"Bearer {KEY}"
+            assert sent["X-Team-Secret"] == "s3cret"
+        else:
+            assert "Authorization" not in sent
+            assert "X-Team-Secret" not in sent  # default headers may carry secrets too
+            assert_no_key(str(sent.raw))
 
 
-async def test_redirect_is_not_followed_with_the_key(rw: Client, gw: respx.MockRouter) -> None:
-    gw.post("/embeddings").respond(307, headers={"Location": f"{CDN_URL}/steal"})
-    elsewhere = gw.route(host="127.0.0.2").respond(200, json=EMBED_OK)
-    with pytest.raises(APIError) as info:
-        await embed(rw)
-    assert info.value.status == 307
-    assert elsewhere.call_count == 0
+async def test_hand_built_images_download_without_any_key(twin: Twin, gw: respx.MockRouter) -> None:
+    cdn = gw.get(IMG_URL).respond(200, content=PNG)
+    own = gw.get(OWN_ORIGIN_URL).respond(200, content=JPEG)
+    image = Image(url=IMG_URL)
+    assert await read(image, twin) == PNG
+    assert await read(image, twin) == PNG
+    assert cdn.call_count == 1  # read once, then kept
+    # No client made it, so no origin gets a key: not even the one the clients here call.
+    assert await read(Image(url=OWN_ORIGIN_URL), twin) == JPEG
+    for route in (cdn, own):
+        assert "Authorization" not in route.calls.last.request.headers
 
 
 # -- logging ------------------------------------------------------------------------------------
@@ -215,17 +233,15 @@ def railwail_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord
     return [r for r in caplog.records if r.name.startswith("railwail")]
 
 
-@pytest.mark.parametrize("kind", ["sync", "async"])
 async def test_debug_log_shows_each_attempt_and_redacts(
-    kind: str,
+    twin: Twin,
     gw: respx.MockRouter,
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
     fresh_logging: logging.Logger,
 ) -> None:
     monkeypatch.setenv("RAILWAIL_LOG", "debug")
-    cls = Railwail if kind == "sync" else AsyncRailwail
-    client = cls(KEY, base_url=BASE_URL, default_headers={"X-Api-Key": KEY + "-copy"})
+    client = twin(KEY, base_url=BASE_URL, default_headers={"X-Api-Key": KEY + "-copy"})
     record_retry_waits(client, jitter=0.0)
     # RAILWAIL_LOG=debug is what turned the logger on, not the test harness.
     assert fresh_logging.level == logging.DEBUG
@@ -240,15 +256,12 @@ async def test_debug_log_shows_each_attempt_and_redacts(
     try:
         # at_level, not set_level: restored before fresh_logging undoes RAILWAIL_LOG's level.
         with caplog.at_level(logging.DEBUG, logger="railwail"):
-            assert (await embed(client)).vectors == [[0.5]]
+            assert (await embed(client)).vectors == [[0.25, -0.5]]
             gw.post("/embeddings").respond(401)
             with pytest.raises(AuthenticationError):
                 await embed(client)
     finally:
-        if isinstance(client, AsyncRailwail):
-            await client.aclose()
-        else:
-            client.close()
+        await close(client)
 
     records = railwail_records(caplog)
     lines = [r.getMessage() for r in records]
@@ -401,8 +414,10 @@ async def test_the_clients_own_pool_keeps_no_cookies(rw: Client, gw: respx.MockR
     )
     await embed(rw)
     await embed(rw)
-    assert "cookie" not in route.calls.last.request.headers
-    assert len(rw._state.http.cookies) == 0
+    # Not between the calls of one key, nor to a client with another key sharing the pool.
+    await embed(rw.with_options(api_key="rw_test_another_key_000000"))
+    assert route.call_count == 3
+    assert [c.request.headers.get("cookie") for c in route.calls] == [None, None, None]
 
 
 async def test_a_user_supplied_pool_keeps_its_cookie_behaviour(gw: respx.MockRouter) -> None:

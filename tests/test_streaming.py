@@ -12,6 +12,7 @@ import respx
 
 from railwail import (
     APIConnectionError,
+    APIError,
     AsyncRailwail,
     InsufficientCreditsError,
     Railwail,
@@ -21,8 +22,7 @@ from railwail import (
 )
 from railwail._streaming import ServerSentEvent, SSEDecoder, stream_error
 from railwail.types import AsyncChatStream, ChatChunk, ChatStream
-
-MESSAGES = [{"role": "user", "content": "Hello!"}]
+from support import MESSAGES, Client, close, collect, each, entered, is_async, resolve
 
 
 def _chunk(content: str | None = None, role: str | None = None, finish: str | None = None) -> str:
@@ -135,7 +135,7 @@ def test_stream_error_maps_codes_and_statuses() -> None:
     assert err.status == 500
 
 
-# -- sync streams -----------------------------------------------------------------------------
+# -- streams ----------------------------------------------------------------------------------
 
 
 def _mock_stream(gw: respx.MockRouter, body: Pieces, status: int = 200) -> respx.Route:
@@ -148,16 +148,17 @@ def _mock_stream(gw: respx.MockRouter, body: Pieces, status: int = 200) -> respx
     )
 
 
-def test_stream_yields_chunks_and_accumulates_text(gw: respx.MockRouter, client: Railwail) -> None:
+@pytest.mark.anyio
+async def test_stream_yields_chunks_and_accumulates_text(gw: respx.MockRouter, rw: Client) -> None:
     body = Pieces(_split_every(BODY, 3))
     route = _mock_stream(gw, body)
-    stream = client.chat("gpt-4o", MESSAGES, stream=True)
-    assert isinstance(stream, ChatStream)
+    stream = await resolve(rw.chat("gpt-4o", MESSAGES, stream=True))
+    assert isinstance(stream, AsyncChatStream if is_async(rw) else ChatStream)
     sent = json.loads(route.calls.last.request.content)
     assert sent == {"model": "gpt-4o", "messages": MESSAGES, "stream": True}
     assert route.calls.last.request.headers["accept"] == "text/event-stream"
     seen: list[str] = []
-    for chunk in stream:
+    async for chunk in each(stream):
         assert isinstance(chunk, ChatChunk)
         seen.append(chunk.text)
         assert stream.text() == "".join(seen)  # text so far, while iterating
@@ -177,84 +178,100 @@ def test_done_ends_the_stream_even_if_more_bytes_follow(
     assert body.closed
 
 
-def test_break_closes_the_response(gw: respx.MockRouter, client: Railwail) -> None:
-    body = Pieces(_split_every(BODY, 10))
-    _mock_stream(gw, body)
-    stream = client.chat("gpt-4o", MESSAGES, stream=True)
-    for chunk in stream:
-        if chunk.text:
-            break
-    assert body.closed
-    assert stream.response.is_closed
-    assert stream.text() == "Hel"
-    assert list(stream) == []  # a stream is read once
-
-
-def test_with_block_closes_an_unread_stream(gw: respx.MockRouter, client: Railwail) -> None:
+@pytest.mark.anyio
+async def test_with_block_closes_an_unread_stream(gw: respx.MockRouter, rw: Client) -> None:
     body = Pieces([BODY])
     _mock_stream(gw, body)
-    with client.chat("gpt-4o", MESSAGES, stream=True) as stream:
+    async with entered(await resolve(rw.chat("gpt-4o", MESSAGES, stream=True))) as stream:
         pass
     assert body.closed
     assert body.delivered == 0
     assert stream.text() == ""
 
 
-def test_final_text_reads_to_the_end(gw: respx.MockRouter, client: Railwail) -> None:
-    _mock_stream(gw, Pieces([BODY]))
-    stream = client.chat("gpt-4o", MESSAGES, stream=True)
-    assert stream.final_text() == "Hello, wörld"
-    assert stream.final_text() == "Hello, wörld"
+@pytest.mark.anyio
+async def test_final_text_reads_to_the_end(gw: respx.MockRouter, rw: Client) -> None:
+    body = Pieces([BODY])
+    _mock_stream(gw, body)
+    async with entered(await resolve(rw.chat("gpt-4o", MESSAGES, stream=True))) as stream:
+        assert await resolve(stream.final_text()) == "Hello, wörld"
+        assert await resolve(stream.final_text()) == "Hello, wörld"
+        assert body.closed  # read to the end: closed before the block ends
 
 
-def test_error_event_raises_the_matching_api_error(gw: respx.MockRouter, client: Railwail) -> None:
-    error = {"error": {"message": "Rate limited", "type": "rate_limit_error"}}
-    body = Pieces([f"data: {_chunk('a')}\n\nevent: error\ndata: {json.dumps(error)}\n\n".encode()])
+@pytest.mark.anyio
+async def test_close_stops_iteration(gw: respx.MockRouter, rw: Client) -> None:
+    body = Pieces([BODY])
+    _mock_stream(gw, body)
+    stream = await resolve(rw.chat("gpt-4o", MESSAGES, stream=True))
+    await close(stream)
+    assert body.closed
+    assert await collect(stream) == []
+
+
+async def _texts_until_error(stream: ChatStream | AsyncChatStream, got: list[str]) -> None:
+    async for chunk in each(stream):
+        got.append(chunk.text)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("error", "cls"),
+    [
+        ({"message": "Rate limited", "type": "rate_limit_error"}, RateLimitError),
+        ({"message": "No credits", "code": "insufficient_credits"}, InsufficientCreditsError),
+    ],
+    ids=["by-type", "by-code"],
+)
+async def test_error_event_raises_the_matching_api_error(
+    gw: respx.MockRouter, rw: Client, error: dict[str, str], cls: type[APIError]
+) -> None:
+    event = json.dumps({"error": error})
+    body = Pieces([f"data: {_chunk('a')}\n\nevent: error\ndata: {event}\n\n".encode()])
     route = _mock_stream(gw, body)
-    stream = client.chat("gpt-4o", MESSAGES, stream=True)
+    stream = await resolve(rw.chat("gpt-4o", MESSAGES, stream=True))
     got: list[str] = []
-
-    def consume() -> None:
-        for chunk in stream:
-            got.append(chunk.text)
-
-    with pytest.raises(RateLimitError, match="Rate limited") as info:
-        consume()
+    with pytest.raises(cls, match=error["message"]) as info:
+        await _texts_until_error(stream, got)
     assert got == ["a"]
     assert info.value.request_id == "req_stream"
     assert route.call_count == 1  # nothing is retried once a chunk was delivered
     assert body.closed
 
 
-def test_dropped_connection_mid_stream_is_not_retried(
-    gw: respx.MockRouter, client: Railwail, sleeps: list[float]
+@pytest.mark.anyio
+async def test_dropped_connection_mid_stream_is_not_retried(
+    gw: respx.MockRouter, rw: Client, sleeps: list[float]
 ) -> None:
     body = Pieces([f"data: {_chunk('a')}\n\n".encode()], fail=True)
     route = _mock_stream(gw, body)
-    stream = client.chat("gpt-4o", MESSAGES, stream=True)
+    stream = await resolve(rw.chat("gpt-4o", MESSAGES, stream=True))
     with pytest.raises(APIConnectionError, match="connection reset mid-stream"):
-        for _ in stream:
+        async for _ in each(stream):
             pass
     assert stream.text() == "a"
     assert route.call_count == 1
     assert sleeps == []
+    assert body.closed
 
 
-def test_http_error_before_the_stream_is_retried(
-    gw: respx.MockRouter, client: Railwail, sleeps: list[float]
+@pytest.mark.anyio
+async def test_http_error_before_the_stream_is_retried(
+    gw: respx.MockRouter, rw: Client, sleeps: list[float]
 ) -> None:
     route = gw.post("/chat/completions").mock(
         side_effect=[
             httpx.Response(503, text="<html>busy</html>"),
+            httpx.Response(429, json={}),
             httpx.Response(200, stream=Pieces([BODY])),
         ]
     )
-    stream = client.chat("gpt-4o", MESSAGES, stream=True)
-    assert stream.final_text() == "Hello, wörld"
-    assert route.call_count == 2
+    stream = await resolve(rw.chat("gpt-4o", MESSAGES, stream=True))
+    assert await resolve(stream.final_text()) == "Hello, wörld"
+    assert route.call_count == 3
     keys = {call.request.headers["idempotency-key"] for call in route.calls}
     assert len(keys) == 1
-    assert len(sleeps) == 1
+    assert len(sleeps) == 2
 
 
 def test_junk_in_the_stream_is_a_validation_error(gw: respx.MockRouter, client: Railwail) -> None:
@@ -285,19 +302,20 @@ def test_stream_without_done_ends_at_eof_and_keeps_the_rate_limit(
     assert chunks[0].rate_limit == stream.rate_limit
 
 
-# -- async streams ----------------------------------------------------------------------------
+# -- breaking out of a loop closes the stream --------------------------------------------------
 
 
-@pytest.mark.anyio
-async def test_async_stream_yields_chunks(gw: respx.MockRouter, aclient: AsyncRailwail) -> None:
-    body = Pieces(_split_every(BODY, 4))
+def test_break_closes_the_response(gw: respx.MockRouter, client: Railwail) -> None:
+    body = Pieces(_split_every(BODY, 10))
     _mock_stream(gw, body)
-    stream = await aclient.chat("gpt-4o", MESSAGES, stream=True)
-    assert isinstance(stream, AsyncChatStream)
-    texts = [chunk.text async for chunk in stream]
-    assert texts == ["", "Hel", "lo, wörld", ""]
-    assert stream.text() == "Hello, wörld"
+    stream = client.chat("gpt-4o", MESSAGES, stream=True)
+    for chunk in stream:
+        if chunk.text:
+            break
     assert body.closed
+    assert stream.response.is_closed
+    assert stream.text() == "Hel"
+    assert list(stream) == []  # a stream is read once
 
 
 @pytest.mark.anyio
@@ -315,54 +333,5 @@ async def test_async_break_closes_the_response(
         if body.closed:
             break
         await asyncio.sleep(0)
-    assert body.closed
-    assert [c async for c in stream] == []
-
-
-@pytest.mark.anyio
-async def test_async_with_block_and_final_text(
-    gw: respx.MockRouter, aclient: AsyncRailwail
-) -> None:
-    body = Pieces([BODY])
-    _mock_stream(gw, body)
-    async with await aclient.chat("gpt-4o", MESSAGES, stream=True) as stream:
-        assert await stream.final_text() == "Hello, wörld"
-    assert body.closed
-
-
-@pytest.mark.anyio
-async def test_async_error_event_and_drop(gw: respx.MockRouter, aclient: AsyncRailwail) -> None:
-    error = {"error": {"message": "No credits", "code": "insufficient_credits"}}
-    _mock_stream(gw, Pieces([f"data: {json.dumps(error)}\n\n".encode()]))
-    stream = await aclient.chat("gpt-4o", MESSAGES, stream=True)
-    with pytest.raises(InsufficientCreditsError, match="No credits"):
-        await stream.final_text()
-    body = Pieces([f"data: {_chunk('a')}\n\n".encode()], fail=True)
-    _mock_stream(gw, body)
-    stream = await aclient.chat("gpt-4o", MESSAGES, stream=True)
-    with pytest.raises(APIConnectionError):
-        await stream.final_text()
-    assert body.closed
-
-
-@pytest.mark.anyio
-async def test_async_stream_retried_before_first_chunk(
-    gw: respx.MockRouter, aclient: AsyncRailwail, sleeps: list[float]
-) -> None:
-    route = gw.post("/chat/completions").mock(
-        side_effect=[httpx.Response(429, json={}), httpx.Response(200, stream=Pieces([BODY]))]
-    )
-    stream = await aclient.chat("gpt-4o", MESSAGES, stream=True)
-    assert await stream.final_text() == "Hello, wörld"
-    assert route.call_count == 2
-    assert len(sleeps) == 1
-
-
-@pytest.mark.anyio
-async def test_async_aclose_stops_iteration(gw: respx.MockRouter, aclient: AsyncRailwail) -> None:
-    body = Pieces([BODY])
-    _mock_stream(gw, body)
-    stream = await aclient.chat("gpt-4o", MESSAGES, stream=True)
-    await stream.aclose()
     assert body.closed
     assert [c async for c in stream] == []

@@ -25,8 +25,7 @@ from railwail import (
     ServerError,
 )
 from railwail.testing import FakeGateway, record_retry_waits
-
-PNG = b"\x89PNG\r\n\x1a\n"
+from support import PNG_SIGNATURE, names
 
 
 @pytest.fixture(autouse=True)
@@ -36,35 +35,31 @@ def _collect_after_each_test() -> Iterator[None]:
 
 
 @pytest.fixture
-def gw() -> Iterator[FakeGateway]:
-    with FakeGateway() as gateway:
-        yield gateway
-
-
-@pytest.fixture
 def waits() -> list[float]:
     return []
 
 
 @pytest.fixture
-def rw(gw: FakeGateway, waits: list[float]) -> Iterator[Railwail]:
-    with Railwail(gw.api_key, base_url=gw.url) as client:
-        record_retry_waits(client, waits)
-        yield client
+def client(fake_gateway: FakeGateway, waits: list[float]) -> Iterator[Railwail]:
+    """A sync client of the emulator (``fake_gateway``, from railwail's pytest plugin)."""
+    with Railwail(fake_gateway.api_key, base_url=fake_gateway.url) as rw:
+        record_retry_waits(rw, waits)
+        yield rw
 
 
 @pytest.fixture
-async def arw(gw: FakeGateway, waits: list[float]) -> AsyncIterator[AsyncRailwail]:
-    async with AsyncRailwail(gw.api_key, base_url=gw.url) as client:
-        record_retry_waits(client, waits)
-        yield client
+async def aclient(fake_gateway: FakeGateway, waits: list[float]) -> AsyncIterator[AsyncRailwail]:
+    """An async client of the emulator."""
+    async with AsyncRailwail(fake_gateway.api_key, base_url=fake_gateway.url) as rw:
+        record_retry_waits(rw, waits)
+        yield rw
 
 
 # -- the success path of every call -----------------------------------------------------------
 
 
-def test_every_call_sync(rw: Railwail, gw: FakeGateway, tmp_path: Path) -> None:
-    res = rw.image("flux-schnell", "a red fox", n=2, size="256x256")
+def test_every_call_sync(client: Railwail, fake_gateway: FakeGateway, tmp_path: Path) -> None:
+    res = client.image("flux-schnell", "a red fox", n=2, size="256x256")
     assert len(res.data) == 2
     assert res.request_id is not None
     assert res.request_id.startswith("req_")
@@ -75,68 +70,70 @@ def test_every_call_sync(rw: Railwail, gw: FakeGateway, tmp_path: Path) -> None:
     assert path.suffix == ".png"
     assert path.read_bytes() == res.data[0].read()
 
-    b64 = rw.image("dall-e-3", "a red fox", response_format="b64_json", size="512x512")
+    b64 = client.image("dall-e-3", "a red fox", response_format="b64_json", size="512x512")
     assert b64.data[0].b64_json is not None
     assert b64.data[0].revised_prompt
-    assert b64.data[0].read().startswith(PNG)
+    assert b64.data[0].read().startswith(PNG_SIGNATURE)
 
-    chat = rw.chat("gpt-4o", [{"role": "user", "content": "Hello there"}])
+    chat = client.chat("gpt-4o", [{"role": "user", "content": "Hello there"}])
     assert chat.text == "Echo from gpt-4o: Hello there"
     assert chat.usage is not None
     assert chat.usage.total_tokens > 0
 
-    emb = rw.embed("text-embedding-3-small", ["a", "b"])
+    emb = client.embed("text-embedding-3-small", ["a", "b"])
     assert [len(v) for v in emb.vectors] == [1536, 1536]
 
-    assert rw.run("gpt-4o", "Hi") == "Echo from gpt-4o: Hi"
-    assert rw.run("mystic-2", "a fox")[0].read().startswith(PNG)  # routed by the catalogue
-    assert rw.run("sonar-pro", "Hi") == "Echo from sonar-pro: Hi"
+    assert client.run("gpt-4o", "Hi") == "Echo from gpt-4o: Hi"
+    assert (
+        client.run("mystic-2", "a fox")[0].read().startswith(PNG_SIGNATURE)
+    )  # routed by the catalogue
+    assert client.run("sonar-pro", "Hi") == "Echo from sonar-pro: Hi"
 
-    models = list(rw.models.list(category="image", page_size=3))
+    models = list(client.models.list(category="image", page_size=3))
     assert len(models) >= 9
     assert {m.category for m in models} == {"image"}
-    assert len(gw.requests_to("/models")) == -(-len(models) // 3)  # one request per page
-    assert rw.models.get("flux-schnell").pricing is not None
+    assert len(fake_gateway.requests_to("/models")) == -(-len(models) // 3)  # one request per page
+    assert client.models.get("flux-schnell").pricing is not None
 
 
 @pytest.mark.anyio
-async def test_every_call_async(arw: AsyncRailwail, tmp_path: Path) -> None:
-    res = await arw.image("flux-schnell", "a red fox", size="256x256")
+async def test_every_call_async(aclient: AsyncRailwail, tmp_path: Path) -> None:
+    res = await aclient.image("flux-schnell", "a red fox", size="256x256")
     path = await res.data[0].asave(tmp_path / "fox.png")
-    assert path.read_bytes().startswith(PNG)
-    assert (await arw.chat("gpt-4o", [{"role": "user", "content": "Hey"}])).text.endswith("Hey")
-    assert len((await arw.embed("text-embedding-3-large", "a")).vectors[0]) == 3072
-    assert await arw.run("mystic-2", "a fox")
-    assert [m.slug async for m in arw.models.list(category="embedding")] == [
+    assert path.read_bytes().startswith(PNG_SIGNATURE)
+    assert (await aclient.chat("gpt-4o", [{"role": "user", "content": "Hey"}])).text.endswith("Hey")
+    assert len((await aclient.embed("text-embedding-3-large", "a")).vectors[0]) == 3072
+    assert await aclient.run("mystic-2", "a fox")
+    assert [m.slug async for m in aclient.models.list(category="embedding")] == [
         "text-embedding-3-small",
         "text-embedding-3-large",
     ]
-    model = await arw.models.get("kling-v1-6")
+    model = await aclient.models.get("kling-v1-6")
     assert model.category == "video"
 
 
-def test_saved_png_is_a_real_image(rw: Railwail, tmp_path: Path) -> None:
+def test_saved_png_is_a_real_image(client: Railwail, tmp_path: Path) -> None:
     from PIL import Image as PILImage
 
-    image = rw.run("flux-schnell", "a lighthouse", size="1024x1792")[0]
+    image = client.run("flux-schnell", "a lighthouse", size="1024x1792")[0]
     path = image.save(tmp_path / "nested" / "lighthouse.png")
     with PILImage.open(path) as picture:
         assert picture.size == (1024, 1792)
         assert picture.format == "PNG"
     assert image.to_pil().size == (1024, 1792)
-    assert [p.name for p in path.parent.iterdir()] == ["lighthouse.png"]  # no temp files left
+    assert names(path.parent) == ["lighthouse.png"]  # no temp files left
 
 
 # -- errors from the emulator -----------------------------------------------------------------
 
 
-def test_gateway_errors_map_to_classes(gw: FakeGateway) -> None:
-    with Railwail("rw_test_not_a_known_key", base_url=gw.url) as rw:
+def test_gateway_errors_map_to_classes(fake_gateway: FakeGateway) -> None:
+    with Railwail("rw_test_not_a_known_key", base_url=fake_gateway.url) as rw:
         with pytest.raises(AuthenticationError) as info:
             rw.image("flux-schnell", "x")
         assert str(info.value).startswith("401 invalid_api_key: ")
         assert info.value.request_id is not None
-    with Railwail(gw.api_key, base_url=gw.url, max_retries=0) as rw:
+    with Railwail(fake_gateway.api_key, base_url=fake_gateway.url, max_retries=0) as rw:
         with pytest.raises(NotFoundError):
             rw.image("no-such-model", "x")
         with pytest.raises(BadRequestError) as bad:
@@ -177,55 +174,63 @@ def test_rate_limit_429_with_reset(waits: list[float]) -> None:
 
 @pytest.mark.parametrize("status", [429, 503])
 def test_retry_after_is_honoured(
-    rw: Railwail, gw: FakeGateway, waits: list[float], status: int
+    client: Railwail, fake_gateway: FakeGateway, waits: list[float], status: int
 ) -> None:
-    gw.fail(status, times=2, headers={"Retry-After": "1"}, path="/images/generations")
-    res = rw.image("flux-schnell", "persistent fox")
+    fake_gateway.fail(status, times=2, headers={"Retry-After": "1"}, path="/images/generations")
+    res = client.image("flux-schnell", "persistent fox")
     assert res.data[0].url
-    log = gw.requests_to("/images/generations")
+    log = fake_gateway.requests_to("/images/generations")
     assert len(log) == 3
     assert len({r.headers["idempotency-key"] for r in log}) == 1
     assert waits == [1.0, 1.0]
 
 
-def test_html_502_then_success(rw: Railwail, gw: FakeGateway, waits: list[float]) -> None:
-    gw.fail(
+def test_html_502_then_success(
+    client: Railwail, fake_gateway: FakeGateway, waits: list[float]
+) -> None:
+    fake_gateway.fail(
         502, body="<html><body>Bad gateway</body></html>", headers={"content-type": "text/html"}
     )
-    assert rw.run("gpt-4o", "Hi") == "Echo from gpt-4o: Hi"
+    assert client.run("gpt-4o", "Hi") == "Echo from gpt-4o: Hi"
     assert len(waits) == 1
-    gw.fail(502, times=3, body="<html>down</html>", headers={"content-type": "text/html"})
+    fake_gateway.fail(502, times=3, body="<html>down</html>", headers={"content-type": "text/html"})
     with pytest.raises(ServerError) as info:
-        rw.run("gpt-4o", "Hi")
+        client.run("gpt-4o", "Hi")
     assert info.value.message == "Bad Gateway"
     assert info.value.body == "<html>down</html>"
 
 
-def test_read_timeout_raises_api_timeout_error(gw: FakeGateway, waits: list[float]) -> None:
-    gw.delay(5, times=2)
-    with Railwail(gw.api_key, base_url=gw.url, timeout=0.3, max_retries=1) as rw:
+def test_read_timeout_raises_api_timeout_error(
+    fake_gateway: FakeGateway, waits: list[float]
+) -> None:
+    fake_gateway.delay(5, times=2)
+    with Railwail(
+        fake_gateway.api_key, base_url=fake_gateway.url, timeout=0.3, max_retries=1
+    ) as rw:
         record_retry_waits(rw, waits)
         with pytest.raises(APITimeoutError, match="timed out"):
             rw.image("flux-schnell", "slow fox")
-    assert len(gw.requests_to("/images/generations")) == 2
+    assert len(fake_gateway.requests_to("/images/generations")) == 2
 
 
-def test_per_call_timeout_override(rw: Railwail, gw: FakeGateway) -> None:
-    gw.delay(5)
+def test_per_call_timeout_override(client: Railwail, fake_gateway: FakeGateway) -> None:
+    fake_gateway.delay(5)
     with pytest.raises(APITimeoutError):
-        rw.with_options(max_retries=0).chat(
+        client.with_options(max_retries=0).chat(
             "gpt-4o", [{"role": "user", "content": "x"}], timeout=0.2
         )
 
 
-def test_dropped_connection_is_retried_then_raised(rw: Railwail, gw: FakeGateway) -> None:
-    gw.drop(times=1)
-    assert rw.run("gpt-4o", "Hi") == "Echo from gpt-4o: Hi"
-    gw.drop(times=3)
+def test_dropped_connection_is_retried_then_raised(
+    client: Railwail, fake_gateway: FakeGateway
+) -> None:
+    fake_gateway.drop(times=1)
+    assert client.run("gpt-4o", "Hi") == "Echo from gpt-4o: Hi"
+    fake_gateway.drop(times=3)
     with pytest.raises(APIConnectionError) as info:
-        rw.run("gpt-4o", "Hi")
+        client.run("gpt-4o", "Hi")
     assert not isinstance(info.value, APITimeoutError)
-    assert len(gw.requests_to("/chat/completions")) == 5
+    assert len(fake_gateway.requests_to("/chat/completions")) == 5
 
 
 def test_drop_mid_body_is_retried_without_charging_twice(waits: list[float]) -> None:
@@ -240,38 +245,40 @@ def test_drop_mid_body_is_retried_without_charging_twice(waits: list[float]) -> 
         assert gw.credits == 90  # 2 images x 5 credits, charged once
 
 
-def test_malformed_json_is_a_validation_error(rw: Railwail, gw: FakeGateway) -> None:
+def test_malformed_json_is_a_validation_error(client: Railwail, fake_gateway: FakeGateway) -> None:
     from railwail import ResponseValidationError
 
-    gw.malformed_json(path="/embeddings")
+    fake_gateway.malformed_json(path="/embeddings")
     with pytest.raises(ResponseValidationError) as info:
-        rw.embed("text-embedding-3-small", "a")
+        client.embed("text-embedding-3-small", "a")
     assert isinstance(info.value.body, str)
 
 
 @pytest.mark.anyio
 async def test_async_retries_timeouts_and_drops(
-    arw: AsyncRailwail, gw: FakeGateway, waits: list[float]
+    aclient: AsyncRailwail, fake_gateway: FakeGateway, waits: list[float]
 ) -> None:
-    gw.fail(503, headers={"Retry-After": "0"})
-    gw.drop(times=1)
-    assert await arw.run("gpt-4o", "Hi") == "Echo from gpt-4o: Hi"
-    assert len(gw.requests_to("/chat/completions")) == 3
-    gw.delay(5, times=3)
+    fake_gateway.fail(503, headers={"Retry-After": "0"})
+    fake_gateway.drop(times=1)
+    assert await aclient.run("gpt-4o", "Hi") == "Echo from gpt-4o: Hi"
+    assert len(fake_gateway.requests_to("/chat/completions")) == 3
+    fake_gateway.delay(5, times=3)
     with pytest.raises(APITimeoutError):
-        await arw.with_options(timeout=0.2).embed("text-embedding-3-small", "a")
+        await aclient.with_options(timeout=0.2).embed("text-embedding-3-small", "a")
 
 
 @pytest.mark.anyio
-async def test_fifty_concurrent_async_requests(arw: AsyncRailwail, gw: FakeGateway) -> None:
+async def test_fifty_concurrent_async_requests(
+    aclient: AsyncRailwail, fake_gateway: FakeGateway
+) -> None:
     results = await asyncio.gather(
-        *(arw.image("flux-schnell", f"fox {i}", size="256x256") for i in range(50))
+        *(aclient.image("flux-schnell", f"fox {i}", size="256x256") for i in range(50))
     )
     assert len(results) == 50
     assert all(len(r.data) == 1 for r in results)
     urls = {r.data[0].url for r in results}
     assert len(urls) == 50  # one distinct image per prompt
-    log = gw.requests_to("/images/generations")
+    log = fake_gateway.requests_to("/images/generations")
     assert len(log) == 50
     assert len({r.headers["idempotency-key"] for r in log}) == 50
 
@@ -279,33 +286,33 @@ async def test_fifty_concurrent_async_requests(arw: AsyncRailwail, gw: FakeGatew
 # -- streaming over a real socket --------------------------------------------------------------
 
 
-def test_streaming_sync(rw: Railwail) -> None:
+def test_streaming_sync(client: Railwail) -> None:
     messages = [{"role": "user", "content": "one two three four"}]
-    with rw.chat("gpt-4o", messages, stream=True) as stream:
+    with client.chat("gpt-4o", messages, stream=True) as stream:
         parts = [chunk.text for chunk in stream]
     assert "".join(parts) == "Echo from gpt-4o: one two three four"
     assert len(parts) > 3
-    stream = rw.chat("gpt-4o", messages, stream=True)
+    stream = client.chat("gpt-4o", messages, stream=True)
     for chunk in stream:
         if chunk.text:
             break
     assert stream.response.is_closed
     # The pool is still usable after an abandoned stream.
-    assert rw.run("gpt-4o", "after") == "Echo from gpt-4o: after"
+    assert client.run("gpt-4o", "after") == "Echo from gpt-4o: after"
 
 
 @pytest.mark.anyio
-async def test_streaming_async(arw: AsyncRailwail) -> None:
-    stream = await arw.chat("gpt-4o", [{"role": "user", "content": "a b c"}], stream=True)
+async def test_streaming_async(aclient: AsyncRailwail) -> None:
+    stream = await aclient.chat("gpt-4o", [{"role": "user", "content": "a b c"}], stream=True)
     async with stream:
         text = await stream.final_text()
     assert text == "Echo from gpt-4o: a b c"
     assert stream.response.is_closed
 
 
-def test_png_decodes_with_pillow(rw: Railwail) -> None:
+def test_png_decodes_with_pillow(client: Railwail) -> None:
     from PIL import Image as PILImage
 
-    data = rw.run("flux-dev", "pixels", size="512x512")[0].read()
+    data = client.run("flux-dev", "pixels", size="512x512")[0].read()
     with PILImage.open(io.BytesIO(data)) as picture:
         assert picture.size == (512, 512)

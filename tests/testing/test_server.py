@@ -71,9 +71,19 @@ def test_import_does_no_io_and_loads_no_server() -> None:
     assert out.stdout.strip() == "[] False"
 
 
-def test_plugin_module_defines_the_fixture() -> None:
+def test_plugin_fixture_runs_a_gateway_for_the_test_and_stops_it() -> None:
     plugin = _fresh("railwail.testing._pytest_plugin", "_pytest_plugin.py")
-    assert callable(plugin.fake_gateway)
+    assert plugin.fake_gateway.__name__ == "fake_gateway"
+    steps = plugin.fake_gateway.__wrapped__()  # the fixture function pytest drives
+    gateway = next(steps)  # what a test gets
+    assert isinstance(gateway, FakeGateway)
+    with httpx.Client() as c:
+        headers = {"Authorization": f"Bearer {gateway.api_key}"}
+        response = c.get(gateway.url + "/models/gpt-4o", headers=headers)
+    assert response.json()["slug"] == "gpt-4o"
+    with pytest.raises(StopIteration):
+        next(steps)  # the teardown after the test
+    assert repr(gateway) == "<FakeGateway stopped>"
 
 
 def test_fixture_yields_a_running_gateway(fake_gateway: FakeGateway) -> None:
