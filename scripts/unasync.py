@@ -52,7 +52,6 @@ SUBS = [
     (r"asleep", "sleep"),
     (r"async_retrying", "retrying"),
     (r"async_lock", "lock"),
-    (r"afetch", "fetch"),
     # Prose.
     (r"across tasks", "across threads"),
 ]

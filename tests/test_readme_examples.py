@@ -44,7 +44,7 @@ def test_sections(examples: ModuleType, fake_gateway: FakeGateway, tmp_path: Pat
         blobs = examples.images_section(rw, tmp_path)
         assert len(blobs) == 2
         assert all(b.startswith(PNG_SIGNATURE) for b in blobs)
-        assert len(list((tmp_path / "out").glob("railwail-*.png"))) == 2
+        assert len(list((tmp_path / "out").glob("a-lighthouse-at-dawn_dall-e-3_*.png"))) == 2
         answer, story = examples.chat_section(rw)
         assert answer.startswith("Echo from claude-sonnet-4-5-20250929")
         assert story == "Echo from gpt-4o: Tell me a story"

@@ -34,7 +34,7 @@ def unasync() -> ModuleType:
         ("            await response.aclose()", "            response.close()"),
         (") -> Callable[[httpx.Response], Awaitable[T]]:", ") -> Callable[[httpx.Response], T]:"),
         ("from collections.abc import Awaitable, Callable", "from collections.abc import Callable"),
-        (".bind(afetch=self._download)", ".bind(fetch=self._download)"),
+        ("Awaitable[ImageResponse]]:", "ImageResponse]:"),
         ("``await image.aread()`` works", "``image.read()`` works"),
         ("safe to share across tasks.", "safe to share across threads."),
         # Whole words only, and prose naming the async source keeps naming it.

@@ -6,7 +6,7 @@ lines over a pure request builder from ``_requests`` and the I/O of ``AsyncAPICl
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 import httpx
@@ -117,7 +117,7 @@ class AsyncRailwail(AsyncAPIClient):
             response_format=response_format,
             options=call_options(timeout, extra_headers, extra_query, extra_body, idempotency_key),
         )
-        return await self._request(spec, self._parse_images)
+        return await self._request(spec, self._image_parser(model, prompt))
 
     @overload
     async def chat(
@@ -328,7 +328,7 @@ class AsyncRailwail(AsyncAPIClient):
             check_options(options, route)
         if route == "image":
             images = await self.image(model, image_prompt(input), **options)
-            return images.data
+            return images.images
         if route == "chat":
             reply = await self.chat(model, chat_messages(input), **options)
             return reply.text
@@ -349,10 +349,15 @@ class AsyncRailwail(AsyncAPIClient):
             raise unsupported(model, category)
         return route
 
-    async def _parse_images(self, response: httpx.Response) -> ImageResponse:
-        from ._image import ImageResponse
+    def _image_parser(
+        self, model: str, prompt: str
+    ) -> Callable[[httpx.Response], Awaitable[ImageResponse]]:
+        async def parse(response: httpx.Response) -> ImageResponse:
+            from ._image import ImageResponse
 
-        return ImageResponse._from_response(response).bind(afetch=self._download)
+            return ImageResponse._from_response(response)._made_by(self, model, prompt)
+
+        return parse
 
     async def _open_stream(self, response: httpx.Response) -> AsyncChatStream:
         from ._streaming import AsyncChatStream

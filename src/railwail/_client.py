@@ -8,7 +8,7 @@ lines over a pure request builder from ``_requests`` and the I/O of ``APIClient`
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 import httpx
@@ -119,7 +119,7 @@ class Railwail(APIClient):
             response_format=response_format,
             options=call_options(timeout, extra_headers, extra_query, extra_body, idempotency_key),
         )
-        return self._request(spec, self._parse_images)
+        return self._request(spec, self._image_parser(model, prompt))
 
     @overload
     def chat(
@@ -330,7 +330,7 @@ class Railwail(APIClient):
             check_options(options, route)
         if route == "image":
             images = self.image(model, image_prompt(input), **options)
-            return images.data
+            return images.images
         if route == "chat":
             reply = self.chat(model, chat_messages(input), **options)
             return reply.text
@@ -351,10 +351,13 @@ class Railwail(APIClient):
             raise unsupported(model, category)
         return route
 
-    def _parse_images(self, response: httpx.Response) -> ImageResponse:
-        from ._image import ImageResponse
+    def _image_parser(self, model: str, prompt: str) -> Callable[[httpx.Response], ImageResponse]:
+        def parse(response: httpx.Response) -> ImageResponse:
+            from ._image import ImageResponse
 
-        return ImageResponse._from_response(response).bind(fetch=self._download)
+            return ImageResponse._from_response(response)._made_by(self, model, prompt)
+
+        return parse
 
     def _open_stream(self, response: httpx.Response) -> ChatStream:
         from ._streaming import ChatStream

@@ -1,6 +1,6 @@
 """Public types of railwail's responses and arguments."""
 
-from ._image import Image, ImageResponse
+from ._image import Image, ImageList, ImageResponse
 from ._models import (
     ChatChoice,
     ChatChunk,
@@ -33,6 +33,7 @@ __all__ = [
     "EmbeddingResponse",
     "EmbeddingUsage",
     "Image",
+    "ImageList",
     "ImageResponse",
     "Model",
     "ModelPricing",

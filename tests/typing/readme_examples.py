@@ -54,7 +54,7 @@ def images_section(rw: Railwail, out: Path) -> list[bytes]:
     for image in res.data:
         print(image.revised_prompt)
         data: bytes = image.read()
-        image.save(f"{out}/out/")  # a directory: out/railwail-<hash>.png
+        image.save(f"{out}/out/")  # a directory: out/a-lighthouse-at-dawn_dall-e-3_1.png
         blobs.append(data)
     return blobs
 
