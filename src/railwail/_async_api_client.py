@@ -48,6 +48,14 @@ class AsyncAPIClient(BaseClient[httpx.AsyncClient]):
         if self._state.owns_http:
             await self._state.http.aclose()
 
+    # unasync: async only
+    async def close(self) -> None:
+        """The same as ``await aclose()``, a name the ``openai`` package's async client also
+        accepts. Idempotent."""
+        await self.aclose()
+
+    # unasync: end
+
     async def __aenter__(self) -> Self:
         return self
 

@@ -20,6 +20,57 @@ if TYPE_CHECKING:
     from ._models import Model
 
 
+class AsyncModelPager:
+    """The models ``rw.models.list()`` matches: ``async for model in pager``. Pages are
+    fetched lazily, one request per ``page_size`` models, as the loop reaches them; each loop
+    walks the catalogue from its first page.
+
+    Attributes:
+        pages_fetched: How many pages (requests) all loops over it have fetched so far.
+    """
+
+    def __init__(
+        self,
+        client: AsyncRailwail,
+        params: dict[str, Any],
+        options: CallOptions,
+        filters: Mapping[str, object],
+        page_size: int,
+    ) -> None:
+        self._client = client
+        self._params = params
+        self._options = options
+        self._filters = filters
+        self._page_size = page_size
+        self.pages_fetched = 0
+
+    def __aiter__(self) -> AsyncIterator[Model]:
+        return self._pages()
+
+    async def _pages(self) -> AsyncIterator[Model]:
+        from ._models import ModelPage
+
+        parse = self._client._parser(ModelPage)
+        offset = 0
+        while True:
+            spec = _page_request(self._params, offset, self._options)
+            page = await self._client._request(spec, parse)
+            self.pages_fetched += 1
+            for model in page.data:
+                yield model
+            if not page.has_more or not page.data:
+                return
+            offset += len(page.data)
+
+    def __repr__(self) -> str:
+        given = [f"{name}={value!r}" for name, value in self._filters.items() if value is not None]
+        arguments = ", ".join([*given, f"page_size={self._page_size}"])
+        return (
+            f"<{type(self).__name__} {arguments}: {self.pages_fetched} page(s) fetched so far; "
+            "iterate it (async for model in ...) for the models>"
+        )
+
+
 class AsyncModels:
     """The gateway's model catalogue (``rw.models``)."""
 
@@ -36,9 +87,10 @@ class AsyncModels:
         timeout: float | httpx.Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> AsyncIterator[Model]:
-        """Iterates every model matching the filters (``async for model in ...``), one request
-        per page, lazily: nothing is sent before the first model is asked for.
+    ) -> AsyncModelPager:
+        """Every model matching the filters, as a pager to iterate (``async for model in
+        rw.models.list()``), one request per page, lazily: nothing is sent before the first
+        model is asked for, and no further page once the loop stops.
 
         Args:
             category: Only models of this category (text, image, embedding, video, audio).
@@ -50,7 +102,8 @@ class AsyncModels:
             extra_query: Extra query parameters for each page's request.
 
         Returns:
-            An iterator of ``Model``, across as many pages as there are.
+            An ``AsyncModelPager`` of ``Model``, across as many pages as there are. Each
+            ``async for`` over it walks the catalogue from the first page again.
 
         Raises:
             ValueError: A filter is out of range, at once.
@@ -60,20 +113,8 @@ class AsyncModels:
         """
         params = list_models_params(category, provider, featured, page_size)
         options = call_options(timeout, extra_headers, extra_query)
-        return self._pages(params, options)
-
-    async def _pages(self, params: dict[str, Any], options: CallOptions) -> AsyncIterator[Model]:
-        from ._models import ModelPage
-
-        parse = self._client._parser(ModelPage)
-        offset = 0
-        while True:
-            page = await self._client._request(_page_request(params, offset, options), parse)
-            for model in page.data:
-                yield model
-            if not page.has_more or not page.data:
-                return
-            offset += len(page.data)
+        filters = {"category": category, "provider": provider, "featured": featured}
+        return AsyncModelPager(self._client, params, options, filters, page_size)
 
     async def get(
         self,

@@ -22,6 +22,57 @@ if TYPE_CHECKING:
     from ._models import Model
 
 
+class ModelPager:
+    """The models ``rw.models.list()`` matches: ``for model in pager``. Pages are
+    fetched lazily, one request per ``page_size`` models, as the loop reaches them; each loop
+    walks the catalogue from its first page.
+
+    Attributes:
+        pages_fetched: How many pages (requests) all loops over it have fetched so far.
+    """
+
+    def __init__(
+        self,
+        client: Railwail,
+        params: dict[str, Any],
+        options: CallOptions,
+        filters: Mapping[str, object],
+        page_size: int,
+    ) -> None:
+        self._client = client
+        self._params = params
+        self._options = options
+        self._filters = filters
+        self._page_size = page_size
+        self.pages_fetched = 0
+
+    def __iter__(self) -> Iterator[Model]:
+        return self._pages()
+
+    def _pages(self) -> Iterator[Model]:
+        from ._models import ModelPage
+
+        parse = self._client._parser(ModelPage)
+        offset = 0
+        while True:
+            spec = _page_request(self._params, offset, self._options)
+            page = self._client._request(spec, parse)
+            self.pages_fetched += 1
+            for model in page.data:
+                yield model
+            if not page.has_more or not page.data:
+                return
+            offset += len(page.data)
+
+    def __repr__(self) -> str:
+        given = [f"{name}={value!r}" for name, value in self._filters.items() if value is not None]
+        arguments = ", ".join([*given, f"page_size={self._page_size}"])
+        return (
+            f"<{type(self).__name__} {arguments}: {self.pages_fetched} page(s) fetched so far; "
+            "iterate it (for model in ...) for the models>"
+        )
+
+
 class Models:
     """The gateway's model catalogue (``rw.models``)."""
 
@@ -38,9 +89,10 @@ class Models:
         timeout: float | httpx.Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> Iterator[Model]:
-        """Iterates every model matching the filters (``for model in ...``), one request
-        per page, lazily: nothing is sent before the first model is asked for.
+    ) -> ModelPager:
+        """Every model matching the filters, as a pager to iterate (``for model in
+        rw.models.list()``), one request per page, lazily: nothing is sent before the first
+        model is asked for, and no further page once the loop stops.
 
         Args:
             category: Only models of this category (text, image, embedding, video, audio).
@@ -52,7 +104,8 @@ class Models:
             extra_query: Extra query parameters for each page's request.
 
         Returns:
-            An iterator of ``Model``, across as many pages as there are.
+            An ``ModelPager`` of ``Model``, across as many pages as there are. Each
+            ``for`` over it walks the catalogue from the first page again.
 
         Raises:
             ValueError: A filter is out of range, at once.
@@ -62,20 +115,8 @@ class Models:
         """
         params = list_models_params(category, provider, featured, page_size)
         options = call_options(timeout, extra_headers, extra_query)
-        return self._pages(params, options)
-
-    def _pages(self, params: dict[str, Any], options: CallOptions) -> Iterator[Model]:
-        from ._models import ModelPage
-
-        parse = self._client._parser(ModelPage)
-        offset = 0
-        while True:
-            page = self._client._request(_page_request(params, offset, options), parse)
-            for model in page.data:
-                yield model
-            if not page.has_more or not page.data:
-                return
-            offset += len(page.data)
+        filters = {"category": category, "provider": provider, "featured": featured}
+        return ModelPager(self._client, params, options, filters, page_size)
 
     def get(
         self,

@@ -156,8 +156,10 @@ class _StreamCore:
         """The rate-limit headers sent with this stream."""
         return RateLimit.from_headers(self.response.headers)
 
+    @property
     def text(self) -> str:
-        """The text of the first choice received so far (all of it once the stream is done)."""
+        """The text of the first choice received so far (all of it once the stream is done),
+        like ``ChatResponse.text`` and ``ChatChunk.text``."""
         return "".join(self._parts)
 
     def _chunks(self, events: list[ServerSentEvent]) -> Iterator[ChatChunk]:
@@ -232,7 +234,7 @@ class ChatStream(_StreamCore):
         the whole text of the first choice."""
         for _ in self:
             pass
-        return self.text()
+        return self.text
 
     def close(self) -> None:
         """Closes the HTTP response; iteration stops."""
@@ -286,7 +288,7 @@ class AsyncChatStream(_StreamCore):
         the whole text of the first choice."""
         async for _ in self:
             pass
-        return self.text()
+        return self.text
 
     async def aclose(self) -> None:
         """Closes the HTTP response; iteration stops."""

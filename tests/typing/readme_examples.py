@@ -80,7 +80,7 @@ def chat_section(rw: Railwail) -> tuple[str, str]:
         for chunk in stream:
             print(chunk.text, end="", flush=True)
     print()
-    return res.text, stream.text()
+    return res.text, stream.text
 
 
 async def stream_async(rw: AsyncRailwail) -> str:
