@@ -19,6 +19,8 @@ ImageSize = Literal["256x256", "512x512", "1024x1024", "1024x1792", "1792x1024"]
 ModelCategory = Literal["text", "image", "embedding", "video", "audio"]
 # The endpoints run() can send a model to.
 Route = Literal["image", "chat", "embed"]
+# What run(type=...) accepts: a route, or the catalogue's category name for it.
+RunType = Literal["image", "chat", "embed", "text", "embedding"]
 
 CHAT_ROLES: tuple[ChatRole, ...] = get_args(ChatRole)
 IMAGE_QUALITIES: tuple[ImageQuality, ...] = get_args(ImageQuality)
@@ -27,6 +29,7 @@ IMAGE_RESPONSE_FORMATS: tuple[ImageResponseFormat, ...] = get_args(ImageResponse
 IMAGE_SIZES: tuple[ImageSize, ...] = get_args(ImageSize)
 MODEL_CATEGORIES: tuple[ModelCategory, ...] = get_args(ModelCategory)
 ROUTES: tuple[Route, ...] = get_args(Route)
+RUN_TYPES: tuple[RunType, ...] = get_args(RunType)
 
 # Inclusive bounds (low, high) of the numeric parameters.
 IMAGE_COUNT = (1, 4)  # n

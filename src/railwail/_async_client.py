@@ -7,11 +7,11 @@ lines over a pure request builder from ``_requests`` and the I/O of ``AsyncAPICl
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, Unpack, overload
 
 import httpx
 
-from ._allowed import ImageQuality, ImageResponseFormat, ImageStyle, Route
+from ._allowed import ImageQuality, ImageResponseFormat, ImageStyle, Route, RunType
 from ._async_api_client import AsyncAPIClient
 from ._async_resources import AsyncModels
 from ._error_mapping import transport_error
@@ -28,8 +28,9 @@ from ._run import chat_messages, image_prompt, plan_run, route_or_lookup, unsupp
 from ._utils import NOT_GIVEN
 
 if TYPE_CHECKING:
-    from ._image import Image, ImageResponse
+    from ._image import ImageList, ImageResponse
     from ._models import ChatResponse, EmbeddingResponse
+    from ._options import ChatOptions, EmbedOptions, ImageOptions, RunOptions
     from ._streaming import AsyncChatStream
 
 
@@ -270,15 +271,30 @@ class AsyncRailwail(AsyncAPIClient):
 
     @overload
     async def run(
-        self, model: str, input: str, *, type: Literal["image"], **options: Any
-    ) -> list[Image]: ...
+        self,
+        model: str,
+        input: str,
+        *,
+        type: Literal["image"],
+        **options: Unpack[ImageOptions],
+    ) -> ImageList: ...
     @overload
     async def run(
-        self, model: str, input: str | Messages, *, type: Literal["chat"], **options: Any
+        self,
+        model: str,
+        input: str | Messages,
+        *,
+        type: Literal["chat", "text"],
+        **options: Unpack[ChatOptions],
     ) -> str: ...
     @overload
     async def run(
-        self, model: str, input: str | Sequence[str], *, type: Literal["embed"], **options: Any
+        self,
+        model: str,
+        input: str | Sequence[str],
+        *,
+        type: Literal["embed", "embedding"],
+        **options: Unpack[EmbedOptions],
     ) -> list[list[float]]: ...
     @overload
     async def run(
@@ -287,14 +303,14 @@ class AsyncRailwail(AsyncAPIClient):
         input: str | Messages | Sequence[str],
         *,
         type: None = None,
-        **options: Any,
+        **options: Unpack[RunOptions],
     ) -> Any: ...
     async def run(
         self,
         model: str,
         input: str | Messages | Sequence[str],
         *,
-        type: Route | None = None,
+        type: RunType | None = None,
         **options: Any,
     ) -> Any:
         """Runs any model and returns the plain result.
@@ -307,13 +323,14 @@ class AsyncRailwail(AsyncAPIClient):
             model: Any model slug.
             input: A prompt string; for chat models also a list of messages, for embedding
                 models also a list of strings.
-            type: ``"image"``, ``"chat"`` or ``"embed"`` to skip the routing.
+            type: ``"image"``, ``"chat"`` or ``"embed"`` to skip the routing (the
+                catalogue's category names ``"text"`` and ``"embedding"`` work too).
             **options: Those of :meth:`image`, :meth:`chat` (but not ``stream``) or
-                :meth:`embed`, by route.
+                :meth:`embed`, by route; typed, so a type checker refuses a misspelled one.
 
         Returns:
-            Images: ``list[Image]``; chat: ``str`` (the first choice's content); embeddings:
-            ``list[list[float]]``.
+            Images: an ``ImageList`` (a ``list[Image]`` that can ``save_all()``); chat:
+            ``str`` (the first choice's content); embeddings: ``list[list[float]]``.
 
         Raises:
             TypeError: An option the route does not take, or an input of the wrong type.

@@ -9,11 +9,11 @@ lines over a pure request builder from ``_requests`` and the I/O of ``APIClient`
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, Unpack, overload
 
 import httpx
 
-from ._allowed import ImageQuality, ImageResponseFormat, ImageStyle, Route
+from ._allowed import ImageQuality, ImageResponseFormat, ImageStyle, Route, RunType
 from ._api_client import APIClient
 from ._error_mapping import transport_error
 from ._requests import (
@@ -30,8 +30,9 @@ from ._run import chat_messages, image_prompt, plan_run, route_or_lookup, unsupp
 from ._utils import NOT_GIVEN
 
 if TYPE_CHECKING:
-    from ._image import Image, ImageResponse
+    from ._image import ImageList, ImageResponse
     from ._models import ChatResponse, EmbeddingResponse
+    from ._options import ChatOptions, EmbedOptions, ImageOptions, RunOptions
     from ._streaming import ChatStream
 
 
@@ -272,15 +273,30 @@ class Railwail(APIClient):
 
     @overload
     def run(
-        self, model: str, input: str, *, type: Literal["image"], **options: Any
-    ) -> list[Image]: ...
+        self,
+        model: str,
+        input: str,
+        *,
+        type: Literal["image"],
+        **options: Unpack[ImageOptions],
+    ) -> ImageList: ...
     @overload
     def run(
-        self, model: str, input: str | Messages, *, type: Literal["chat"], **options: Any
+        self,
+        model: str,
+        input: str | Messages,
+        *,
+        type: Literal["chat", "text"],
+        **options: Unpack[ChatOptions],
     ) -> str: ...
     @overload
     def run(
-        self, model: str, input: str | Sequence[str], *, type: Literal["embed"], **options: Any
+        self,
+        model: str,
+        input: str | Sequence[str],
+        *,
+        type: Literal["embed", "embedding"],
+        **options: Unpack[EmbedOptions],
     ) -> list[list[float]]: ...
     @overload
     def run(
@@ -289,14 +305,14 @@ class Railwail(APIClient):
         input: str | Messages | Sequence[str],
         *,
         type: None = None,
-        **options: Any,
+        **options: Unpack[RunOptions],
     ) -> Any: ...
     def run(
         self,
         model: str,
         input: str | Messages | Sequence[str],
         *,
-        type: Route | None = None,
+        type: RunType | None = None,
         **options: Any,
     ) -> Any:
         """Runs any model and returns the plain result.
@@ -309,13 +325,14 @@ class Railwail(APIClient):
             model: Any model slug.
             input: A prompt string; for chat models also a list of messages, for embedding
                 models also a list of strings.
-            type: ``"image"``, ``"chat"`` or ``"embed"`` to skip the routing.
+            type: ``"image"``, ``"chat"`` or ``"embed"`` to skip the routing (the
+                catalogue's category names ``"text"`` and ``"embedding"`` work too).
             **options: Those of :meth:`image`, :meth:`chat` (but not ``stream``) or
-                :meth:`embed`, by route.
+                :meth:`embed`, by route; typed, so a type checker refuses a misspelled one.
 
         Returns:
-            Images: ``list[Image]``; chat: ``str`` (the first choice's content); embeddings:
-            ``list[list[float]]``.
+            Images: an ``ImageList`` (a ``list[Image]`` that can ``save_all()``); chat:
+            ``str`` (the first choice's content); embeddings: ``list[list[float]]``.
 
         Raises:
             TypeError: An option the route does not take, or an input of the wrong type.
