@@ -139,7 +139,7 @@ LAYERS: dict[int, set[str]] = {
     0: {"_version", "_constants", "_allowed", "_utils", "_exceptions", "_headers", "_files"}
     | {"_logging", "_credentials", "_display"},
     1: {"_requests", "_routing", "_retry", "_run", "_config", "_error_mapping", "_download"}
-    | {"_options"},
+    | {"_options", "_hints"},
     2: {"_base_client"},
     3: {"_async_api_client", "_api_client"},
     4: {"_models", "_image", "_streaming", "types"},

@@ -7,7 +7,7 @@ lines over a pure request builder from ``_requests`` and the I/O of ``AsyncAPICl
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, Unpack, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, Unpack, overload
 
 import httpx
 
@@ -15,8 +15,10 @@ from ._allowed import ImageQuality, ImageResponseFormat, ImageStyle, Route, RunT
 from ._async_api_client import AsyncAPIClient
 from ._async_resources import AsyncModels
 from ._error_mapping import transport_error
+from ._exceptions import NotFoundError
 from ._requests import (
     Messages,
+    RequestSpec,
     Timeout,
     call_options,
     chat_request,
@@ -26,6 +28,8 @@ from ._requests import (
 from ._routing import check_options
 from ._run import chat_messages, image_prompt, plan_run, route_or_lookup, unsupported
 from ._utils import NOT_GIVEN
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from ._image import ImageList, ImageResponse
@@ -365,6 +369,16 @@ class AsyncRailwail(AsyncAPIClient):
         if route is None:
             raise unsupported(model, category)
         return route
+
+    async def _request(
+        self, spec: RequestSpec, parse: Callable[[httpx.Response], Awaitable[T]]
+    ) -> T:
+        try:
+            return await super()._request(spec, parse)
+        except NotFoundError as exc:
+            if not spec.absolute_url:  # an image download's 404 is the image host's
+                await self.models._explain_not_found(exc, spec)
+            raise
 
     def _image_parser(
         self, model: str, prompt: str

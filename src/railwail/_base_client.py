@@ -20,6 +20,7 @@ from ._constants import (
     DEFAULT_MAX_DOWNLOAD_BYTES,
     DEFAULT_MAX_RETRIES,
 )
+from ._hints import SlugCache
 from ._logging import configure_from_env, logger, redact
 from ._requests import RequestSpec, Timeout
 from ._retry import RetryPolicy
@@ -53,6 +54,7 @@ class SharedState(Generic[HttpT]):
         # A pool we made carries Accept and User-Agent itself, so requests need not repeat them.
         self.has_static_headers = has_static_headers
         self.routes = RouteCache()
+        self.slugs = SlugCache()
 
 
 class BaseClient(Generic[HttpT]):
@@ -185,6 +187,7 @@ class BaseClient(Generic[HttpT]):
             self._state.http, owns_http=False, has_static_headers=self._state.has_static_headers
         )
         state.routes = self._state.routes
+        state.slugs = self._state.slugs
         clone._setup(config, state, replace(self._policy, max_retries=config.max_retries))
         return clone
 

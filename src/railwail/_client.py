@@ -9,15 +9,17 @@ lines over a pure request builder from ``_requests`` and the I/O of ``APIClient`
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, Unpack, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, Unpack, overload
 
 import httpx
 
 from ._allowed import ImageQuality, ImageResponseFormat, ImageStyle, Route, RunType
 from ._api_client import APIClient
 from ._error_mapping import transport_error
+from ._exceptions import NotFoundError
 from ._requests import (
     Messages,
+    RequestSpec,
     Timeout,
     call_options,
     chat_request,
@@ -28,6 +30,8 @@ from ._resources import Models
 from ._routing import check_options
 from ._run import chat_messages, image_prompt, plan_run, route_or_lookup, unsupported
 from ._utils import NOT_GIVEN
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from ._image import ImageList, ImageResponse
@@ -367,6 +371,14 @@ class Railwail(APIClient):
         if route is None:
             raise unsupported(model, category)
         return route
+
+    def _request(self, spec: RequestSpec, parse: Callable[[httpx.Response], T]) -> T:
+        try:
+            return super()._request(spec, parse)
+        except NotFoundError as exc:
+            if not spec.absolute_url:  # an image download's 404 is the image host's
+                self.models._explain_not_found(exc, spec)
+            raise
 
     def _image_parser(self, model: str, prompt: str) -> Callable[[httpx.Response], ImageResponse]:
         def parse(response: httpx.Response) -> ImageResponse:

@@ -19,6 +19,7 @@ from ._constants import (
     ENV_API_KEY,
     ENV_BASE_URL,
 )
+from ._exceptions import MissingAPIKeyError
 from ._requests import check_timeout
 from ._utils import given, is_loopback_host
 
@@ -69,12 +70,12 @@ def _check_api_key(api_key: object) -> tuple[str, str]:
             api_key, path = _credentials.read_key()
             source = _credentials.source_label(path)
             if api_key is None:
-                raise ValueError(_credentials.missing_key_message(ENV_API_KEY, path))
+                raise MissingAPIKeyError(_credentials.missing_key_message(ENV_API_KEY, path))
     if not isinstance(api_key, str):
         raise TypeError(f"api_key must be a string; got {type(api_key).__name__}")
     key = api_key.strip()
     if not key:
-        raise ValueError(
+        raise MissingAPIKeyError(
             f"The API key from {source} is empty: pass the key itself, e.g. "
             f"railwail(api_key='rw_live_...'), or set {ENV_API_KEY}"
         )

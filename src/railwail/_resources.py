@@ -13,7 +13,25 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from ._allowed import ModelCategory
-from ._requests import CallOptions, call_options, get_model_request, list_models_params
+from ._api_client import APIClient
+from ._exceptions import NotFoundError
+from ._hints import (
+    SUGGEST_MAX_PAGES,
+    SUGGEST_PAGE_SIZE,
+    SUGGEST_TIMEOUT,
+    base_url_hint,
+    is_gateway_error,
+    requested_model,
+    suggest,
+)
+from ._logging import logger
+from ._requests import (
+    CallOptions,
+    RequestSpec,
+    call_options,
+    get_model_request,
+    list_models_params,
+)
 from ._requests import list_models_request as _page_request
 from ._utils import NOT_GIVEN, NotGiven
 
@@ -146,3 +164,41 @@ class Models:
         from ._models import Model
 
         return self._client._request(spec, self._client._parser(Model))
+
+    def _explain_not_found(self, exc: NotFoundError, spec: RequestSpec) -> None:
+        """Adds what to do to a 404: check ``base_url`` when the answer is not the gateway's
+        own, else the catalogue's closest slugs to a model it does not know."""
+        if not is_gateway_error(exc.body):
+            exc.hint = base_url_hint(self._client.base_url)
+            return
+        slug = requested_model(spec)
+        if exc.code != "model_not_found" or slug is None:
+            return
+        cache = self._client._state.slugs
+        if cache.slugs is None:
+            with cache.lock():
+                if cache.slugs is None:
+                    cache.slugs = self._catalogue_slugs()
+        exc.suggestions = suggest(slug, cache.slugs)
+
+    def _catalogue_slugs(self) -> tuple[str, ...]:
+        # Bounded and best effort: a short timeout, no retries, a few pages. If the catalogue
+        # cannot be read, the error goes without a suggestion (and no second lookup is made).
+        from ._models import ModelPage
+
+        # The I/O layer's _request, not the client's: this lookup explains no 404 of its own.
+        quick = self._client.with_options(timeout=SUGGEST_TIMEOUT, max_retries=0)
+        options = call_options()
+        params = list_models_params(None, None, None, SUGGEST_PAGE_SIZE)
+        slugs: list[str] = []
+        try:
+            for page_number in range(SUGGEST_MAX_PAGES):
+                spec = _page_request(params, len(slugs), options)
+                page = APIClient._request(quick, spec, quick._parser(ModelPage))
+                slugs.extend(model.slug or model.id for model in page.data)
+                if not page.has_more or not page.data:
+                    break
+                logger.debug("model suggestions: catalogue page %d read", page_number + 1)
+        except Exception as lookup_error:  # the 404 the caller gets matters, not this
+            logger.debug("model suggestions: the catalogue could not be read: %r", lookup_error)
+        return tuple(slugs)
