@@ -39,8 +39,8 @@ $(DIST_STAMP): | $(BIN)/python
 	@touch $(DIST_STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests examples benchmarks scripts noxfile.py
-	$(BIN)/ruff format --check src tests examples benchmarks scripts noxfile.py
+	$(BIN)/ruff check src tests examples benchmarks scripts noxfile.py conftest.py
+	$(BIN)/ruff format --check src tests examples benchmarks scripts noxfile.py conftest.py
 	$(BIN)/python scripts/unasync.py --check
 
 typecheck: $(STAMP)
@@ -66,8 +66,8 @@ unasync: $(STAMP)
 	$(BIN)/python scripts/unasync.py
 
 format: $(STAMP)
-	$(BIN)/ruff check --fix src tests examples benchmarks scripts noxfile.py
-	$(BIN)/ruff format src tests examples benchmarks scripts noxfile.py
+	$(BIN)/ruff check --fix src tests examples benchmarks scripts noxfile.py conftest.py
+	$(BIN)/ruff format src tests examples benchmarks scripts noxfile.py conftest.py
 	$(BIN)/python scripts/unasync.py
 
 demo: $(DEMO_STAMP)
