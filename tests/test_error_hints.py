@@ -194,3 +194,47 @@ def test_the_quickstarts_except_catches_a_missing_key() -> None:
     except RailwailError as exc:  # what examples/quickstart.py catches
         caught: Exception = exc
     assert type(caught) is MissingAPIKeyError
+
+
+@pytest.mark.anyio
+async def test_concurrent_errors_read_the_catalogue_once(gw: respx.MockRouter, rw: Client) -> None:
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    gw.post("/images/generations").respond(404, json=NOT_FOUND)
+    catalogue = _catalogue(gw)
+
+    async def attempt() -> list[str]:
+        try:
+            await resolve(rw.image("flux-schnel", "a cat"))
+        except NotFoundError as exc:
+            return exc.suggestions
+        raise AssertionError("no error")
+
+    if isinstance(rw, Railwail):
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            futures = [pool.submit(asyncio.run, attempt()) for _ in range(4)]
+            results = [future.result() for future in futures]
+    else:
+        results = await asyncio.gather(*(attempt() for _ in range(4)))
+    assert results == [["flux-schnell"]] * 4
+    assert catalogue.call_count == 1
+
+
+@pytest.mark.anyio
+async def test_the_lookup_reads_a_few_pages_at_most(gw: respx.MockRouter, rw: Client) -> None:
+    gw.post("/images/generations").respond(404, json=NOT_FOUND)
+
+    def page(request: httpx.Request) -> httpx.Response:
+        offset = int(request.url.params["offset"])
+        data = [{"id": f"model-{offset + i}"} for i in range(100)]
+        if offset == 200:
+            data[5] = {"id": "flux-schnell", "slug": "flux-schnell"}
+        return httpx.Response(200, json={"data": data, "has_more": True})
+
+    catalogue = gw.get("/models").mock(side_effect=page)
+    with pytest.raises(NotFoundError) as info:
+        await resolve(rw.image("flux-schnel", "a cat"))
+    assert info.value.suggestions == ["flux-schnell"]
+    offsets = [call.request.url.params["offset"] for call in catalogue.calls]
+    assert offsets == ["0", "100", "200"]  # three pages, though the catalogue says there is more

@@ -159,6 +159,12 @@ def test_fit_suffix_converts_with_pillow(tmp_path: Path) -> None:
     assert PILImage.open(io.BytesIO(webp)).format == "WEBP"
 
 
+def test_fit_suffix_keeps_a_format_pillow_knows_under_its_suffix(tmp_path: Path) -> None:
+    buf = io.BytesIO()
+    PILImage.new("RGB", (2, 2)).save(buf, format="BMP")
+    assert fit_suffix(tmp_path / "x.bmp", buf.getvalue()) == (tmp_path / "x.bmp", buf.getvalue())
+
+
 def test_fit_suffix_puts_transparency_on_white_for_jpeg(tmp_path: Path) -> None:
     data = fit_suffix(tmp_path / "cat.jpg", _png("RGBA"))[1]
     picture = PILImage.open(io.BytesIO(data))

@@ -229,6 +229,20 @@ def test_a_copy_with_another_url_does_not_reuse_the_bytes(
     assert image.read() == PNG
 
 
+@pytest.mark.anyio
+async def test_a_copy_of_a_copy_keeps_the_rules(
+    gw: respx.MockRouter, make_client: Callable[..., Client]
+) -> None:
+    rw = make_client(API_KEY, max_download_bytes=64)
+    res = await _generate(rw, gw, {"url": IMG_URL})
+    gw.get(IMG_URL).respond(200, content=PNG_SIGNATURE + b"x" * 100)
+    twice = pickle.loads(pickle.dumps(copy.deepcopy(res)))
+    with pytest.raises(ResponseValidationError, match="max_download_bytes=64"):
+        twice.data[0].read()
+    assert twice.data[0] != "an image"  # only images compare equal to images
+    assert twice.data[0] == Image(url=IMG_URL)
+
+
 def test_images_built_by_hand_copy_too(gw: respx.MockRouter) -> None:
     cdn = _cdn(gw)
     for duplicate in COPIES.values():

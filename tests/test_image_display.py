@@ -124,6 +124,20 @@ def test_formats_front_ends_cannot_show_are_converted_or_described(
     }
 
 
+def test_formats_front_ends_cannot_show_are_converted_to_png() -> None:
+    import io
+
+    from PIL import Image as PILImage
+
+    bmp = io.BytesIO()
+    PILImage.new("RGB", (2, 2), (1, 2, 3)).save(bmp, format="BMP")
+    image = Image(b64_json=_b64(bmp.getvalue()))
+    data = shown(image)
+    assert list(data) == ["image/png", "text/plain"]
+    with PILImage.open(io.BytesIO(data["image/png"])) as picture:
+        assert (picture.format, picture.size) == ("PNG", (2, 2))
+
+
 def test_an_image_without_data_is_described() -> None:
     (line,) = shown(Image()).values()
     assert line.startswith("Image(no data) (not shown: image has neither url nor b64_json")

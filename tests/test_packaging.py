@@ -6,6 +6,7 @@ package alone) and build it (``make dist``)."""
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import shutil
 import subprocess
 import tomllib
@@ -54,9 +55,12 @@ def _dry_run(target: str) -> list[str]:
     if make is None:  # pragma: no cover - every machine that runs `make test` has make
         pytest.fail("make is not installed")
     # -n prints the commands without running them; -B as on a fresh clone (nothing built).
+    # As from a shell: not as a sub-make of `make test` (which would print its directories).
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
     result = subprocess.run(
-        [make, "-n", "-B", target, "VENV=/nonexistent/venv"],
+        [make, "--no-print-directory", "-n", "-B", target, "VENV=/nonexistent/venv"],
         cwd=ROOT,
+        env=env,
         capture_output=True,
         text=True,
         timeout=30,
