@@ -214,7 +214,12 @@ def test_embed_a_list(gw: respx.MockRouter, client: Railwail) -> None:
         200, json=EMBEDDINGS, headers={"x-request-id": "req_emb"}
     )
     res = client.embed("text-embedding-3-small", ["a", "b"], dimensions=2)
-    assert _sent(route) == {"model": "text-embedding-3-small", "input": ["a", "b"], "dimensions": 2}
+    assert _sent(route) == {
+        "model": "text-embedding-3-small",
+        "input": ["a", "b"],
+        "dimensions": 2,
+        "encoding_format": "base64",  # asked for; a float-list answer is read as well
+    }
     _check_embeddings(res)
 
 
@@ -224,7 +229,11 @@ async def test_async_embed_a_string(gw: respx.MockRouter, aclient: AsyncRailwail
         200, json=EMBEDDINGS, headers={"x-request-id": "req_emb"}
     )
     res = await aclient.embed("text-embedding-3-small", "a")
-    assert _sent(route) == {"model": "text-embedding-3-small", "input": "a"}
+    assert _sent(route) == {
+        "model": "text-embedding-3-small",
+        "input": "a",
+        "encoding_format": "base64",
+    }
     _check_embeddings(res)
 
 

@@ -97,6 +97,7 @@ def test_embed_route_returns_vectors(gw: respx.MockRouter, client: Railwail) -> 
     assert json.loads(route.calls.last.request.content) == {
         "model": "text-embedding-3-small",
         "input": ["a", "b"],
+        "encoding_format": "base64",
     }
 
 

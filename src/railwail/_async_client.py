@@ -25,6 +25,7 @@ from ._requests import (
     download_request,
     embed_request,
     image_request,
+    wants_base64,
 )
 from ._resources import AsyncModels
 from ._routing import Route, check_options, check_type
@@ -188,6 +189,7 @@ class AsyncRailwail(BaseClient[httpx.AsyncClient]):
         input: str | Sequence[str],
         *,
         dimensions: int | None = None,
+        encoding_format: Literal["float", "base64"] | None = None,
         timeout: Timeout = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -199,9 +201,11 @@ class AsyncRailwail(BaseClient[httpx.AsyncClient]):
             model,
             input,
             dimensions=dimensions,
+            encoding_format=encoding_format,
             options=call_options(timeout, extra_headers, extra_query, extra_body, idempotency_key),
         )
-        return await self._request(spec, self._parser(_lazy.embedding_response()))
+        res = await self._request(spec, self._parser(_lazy.embedding_response()))
+        return res._decode_base64() if wants_base64(spec) else res
 
     @overload
     async def run(

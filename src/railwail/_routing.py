@@ -38,7 +38,7 @@ ROUTE_OPTIONS: dict[Route, frozenset[str]] = {
     "chat": frozenset(
         {"temperature", "max_tokens", "top_p", "frequency_penalty", "presence_penalty", "stop"}
     ),
-    "embed": frozenset({"dimensions"}),
+    "embed": frozenset({"dimensions", "encoding_format"}),
 }
 COMMON_OPTIONS = frozenset(
     {"timeout", "extra_headers", "extra_query", "extra_body", "idempotency_key"}
