@@ -30,6 +30,7 @@ from ._requests import (
 from ._resources import AsyncModels
 from ._routing import Route, check_options, check_type
 from ._run import chat_messages, check_run_input, image_prompt, route_or_lookup, unsupported
+from ._tls import DeferredCAContext
 from ._utils import NOT_GIVEN, NotGiven
 
 if TYPE_CHECKING:
@@ -50,7 +51,11 @@ class AsyncRailwail(BaseClient[httpx.AsyncClient]):
 
     def _new_http(self) -> httpx.AsyncClient:
         return without_cookies(
-            httpx.AsyncClient(limits=DEFAULT_CONNECTION_LIMITS, headers=STATIC_HEADERS)
+            httpx.AsyncClient(
+                limits=DEFAULT_CONNECTION_LIMITS,
+                headers=STATIC_HEADERS,
+                verify=DeferredCAContext(),  # the CA bundle loads at the first TLS handshake
+            )
         )
 
     @property

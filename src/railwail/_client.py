@@ -31,6 +31,7 @@ from ._requests import (
 from ._resources import Models
 from ._routing import Route, check_options, check_type
 from ._run import chat_messages, check_run_input, image_prompt, route_or_lookup, unsupported
+from ._tls import DeferredCAContext
 from ._utils import NOT_GIVEN, NotGiven
 
 if TYPE_CHECKING:
@@ -59,7 +60,11 @@ class Railwail(BaseClient[httpx.Client]):
 
     def _new_http(self) -> httpx.Client:
         return without_cookies(
-            httpx.Client(limits=DEFAULT_CONNECTION_LIMITS, headers=STATIC_HEADERS)
+            httpx.Client(
+                limits=DEFAULT_CONNECTION_LIMITS,
+                headers=STATIC_HEADERS,
+                verify=DeferredCAContext(),  # the CA bundle loads at the first TLS handshake
+            )
         )
 
     @property
