@@ -5,7 +5,8 @@ binds 127.0.0.1 on an ephemeral port, prints ``PORT <n>`` on stdout and serves u
 is closed (the parent's exit closes it too), it receives SIGTERM, or ``--max-seconds`` pass.
 
 It is deliberately tiny: an ``asyncio.Protocol`` that finds the end of the head, reads the
-``Content-Length`` body, picks a precomputed byte string by path and writes it. No per-request
+``Content-Length`` body, picks a precomputed byte string by path (a chat body asking for a
+stream, or an embeddings body asking for base64, picks that variant) and writes it. No per-request
 allocation beyond the receive buffer, so the clients' cost dominates every measurement.
 
 This file imports only the standard library and must stay runnable on its own (it is started
