@@ -404,3 +404,27 @@ def test_decoder_cuts_one_chunk_of_many_events() -> None:
     events = decoder.feed(body[:-1]) + decoder.feed(body[-1:])
     assert [e.data for e in events] == [str(i) * 20 for i in range(2_000)]
     assert decoder.flush() == []
+
+
+def test_events_without_data_are_skipped(gw: respx.MockRouter, client: Railwail) -> None:
+    body = (
+        b"event: ping\n\n"
+        + _sse(CORPUS[1])
+        + b"data: \n\n"
+        + b"data:  \t \n\n"
+        + _sse(CORPUS[2], "[DONE]")
+    )
+    _mock(gw, body)
+    stream = client.chat("gpt-4o", MESSAGES, stream=True)
+    assert [chunk.text for chunk in stream] == ["Hel", 'lo, wörld 😀 \u0000 \\ "']
+
+
+@pytest.mark.anyio
+async def test_async_stream_ends_at_eof_without_done(
+    gw: respx.MockRouter, aclient: AsyncRailwail
+) -> None:
+    # The last event has no line end at all: it is read when the body ends.
+    _mock(gw, _sse(CORPUS[1]) + b"data: " + CORPUS[6].encode())
+    stream = await aclient.chat("gpt-4o", MESSAGES, stream=True)
+    assert [chunk.text async for chunk in stream] == ["Hel", "x"]
+    assert stream.text() == "Helx"

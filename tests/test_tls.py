@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import socket
 import ssl
+import threading
+import time
 from pathlib import Path
+from typing import Any
 
 import certifi
 import httpx
@@ -128,3 +131,35 @@ async def test_the_pools_the_sdk_makes_use_it_and_yours_keep_theirs() -> None:
     with httpx.Client(verify=own) as http:
         rw = Railwail("rw_test_key", base_url="http://127.0.0.1:9/api/v1", http_client=http)
         assert _pool_context(rw._state.http) is own
+
+
+def test_concurrent_first_handshakes_load_the_bundle_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    context = DeferredCAContext()
+    loads: list[object] = []
+    real_load = ssl.SSLContext.load_verify_locations
+
+    def slow_load(self: ssl.SSLContext, *args: Any, **kwargs: Any) -> None:
+        loads.append(kwargs.get("cafile"))
+        time.sleep(0.05)  # the other threads arrive while this one holds the lock
+        real_load(self, *args, **kwargs)
+
+    monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", slow_load)
+    start = threading.Barrier(4)
+
+    def handshake() -> None:
+        start.wait(timeout=5)
+        _handshake_starts(context)
+
+    threads = [threading.Thread(target=handshake) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=5)
+    assert loads == [certifi.where()]
+    assert _cas(context) > 0
+    left, right = socket.socketpair()
+    with left, right:
+        context.wrap_socket(
+            left, server_hostname="railwail.com", do_handshake_on_connect=False
+        ).close()
+    assert len(loads) == 1  # loaded: later handshakes do not read it again
