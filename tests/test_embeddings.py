@@ -16,6 +16,7 @@ import respx
 
 from railwail import AsyncRailwail, Railwail, ResponseValidationError
 from railwail import _models as models
+from railwail.testing import FakeGateway
 from railwail.types import EmbeddingResponse
 
 MODEL = "text-embedding-3-small"
@@ -265,3 +266,19 @@ async def test_async_named_format_is_left_alone(
 async def test_async_refuses_an_unknown_encoding_format(aclient: AsyncRailwail) -> None:
     with pytest.raises(ValueError, match="encoding_format must be one of"):
         await aclient.embed(MODEL, "a", encoding_format="int8")  # type: ignore[arg-type]
+
+
+# -- against the emulator, over a socket -------------------------------------------------------
+
+
+def test_the_emulator_agrees_with_both_encodings(fake_gateway: FakeGateway) -> None:
+    # The emulator packs little-endian float32 when asked for base64, as the OpenAI API does
+    # (and as the openai package decodes it); its float lists are the unrounded values.
+    with Railwail(fake_gateway.api_key, base_url=fake_gateway.url) as rw:
+        packed = rw.embed(MODEL, ["alpha", "beta"], dimensions=8)
+        floats = rw.embed(MODEL, ["alpha", "beta"], dimensions=8, encoding_format="float")
+    sent = [r.json()["encoding_format"] for r in fake_gateway.requests_to("/embeddings")]
+    assert sent == ["base64", "float"]
+    rounded = [list(struct.unpack("<8f", struct.pack("<8f", *v))) for v in floats.vectors]
+    assert packed.vectors == rounded
+    assert packed.to_numpy().tolist() == rounded
