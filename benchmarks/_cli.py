@@ -9,11 +9,13 @@ from typing import Any
 from . import _report
 from ._async import run_async
 from ._common import SECTIONS, Config, log
+from ._embed import run_embed
 from ._imports import run_imports
 from ._memory import run_memory
 from ._payload import run_payload
 from ._proc import BenchServer
 from ._startup import run_startup
+from ._stream import run_stream
 from ._sync import run_sync
 from ._table import render
 
@@ -50,6 +52,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[Config, bool]:
         sections=sections,
         quick=quick,
         payload_n=max(1, n // 500),
+        stream_n=max(1, n // 50),
+        embed_n=max(1, n // 250),
         memory_n=4 * n,
         memory_warmup=max(10, n // 5),
     )
@@ -74,6 +78,12 @@ def run(config: Config) -> dict[str, Any]:
         if "payload" in config.sections:
             log(config, f"payload: {config.payload_n} requests per client and round ...")
             results["payload"] = run_payload(config, server.big_api_base)
+        if "stream" in config.sections:
+            log(config, f"stream: {config.stream_n} streams per client and round ...")
+            results["stream"] = run_stream(config, server.api_base)
+        if "embed" in config.sections:
+            log(config, f"embed: {config.embed_n} requests per client and round ...")
+            results["embed"] = run_embed(config, server.api_base)
         if "memory" in config.sections:
             log(config, f"memory: {config.memory_n} requests per child ...")
             results["memory"] = run_memory(config, server.api_base, results.get("import"))
@@ -93,6 +103,8 @@ def run(config: Config) -> dict[str, Any]:
             "quick": config.quick,
             "warmup": config.warmup,
             "payload_n": config.payload_n,
+            "stream_n": config.stream_n,
+            "embed_n": config.embed_n,
             "memory_n": config.memory_n,
             "memory_warmup": config.memory_warmup,
         },

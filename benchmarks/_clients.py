@@ -23,6 +23,10 @@ CHAT_MESSAGES: list[dict[str, str]] = [{"role": "user", "content": "hi"}]
 IMAGE_BODY: dict[str, Any] = {"model": IMAGE_MODEL, "prompt": PROMPT, "response_format": "url"}
 B64_BODY: dict[str, Any] = {"model": IMAGE_MODEL, "prompt": PROMPT, "response_format": "b64_json"}
 CHAT_BODY: dict[str, Any] = {"model": CHAT_MODEL, "messages": CHAT_MESSAGES}
+STREAM_BODY: dict[str, Any] = {**CHAT_BODY, "stream": True}
+EMBED_MODEL = "text-embedding-3-small"
+EMBED_TEXTS = [f"text number {i}" for i in range(256)]
+EMBED_BODY: dict[str, Any] = {"model": EMBED_MODEL, "input": EMBED_TEXTS}
 HEADERS = {"Authorization": f"Bearer {API_KEY}"}
 RAW_ASYNC_LIMITS = httpx.Limits(max_connections=100)
 
@@ -63,6 +67,14 @@ class RailwailSync:
         res = self.client.image(IMAGE_MODEL, PROMPT, response_format="b64_json")
         return [img.read() for img in res.data]
 
+    def stream(self) -> str:
+        # The typed chunk, field by field, as user code reads it.
+        with self.client.chat(CHAT_MODEL, CHAT_MESSAGES, stream=True) as chunks:
+            return "".join(chunk.choices[0].delta.content or "" for chunk in chunks)
+
+    def embed(self) -> list[list[float]]:
+        return self.client.embed(EMBED_MODEL, EMBED_TEXTS).vectors
+
     def close(self) -> None:
         self.client.close()
 
@@ -72,6 +84,7 @@ class HttpxSync:
         self.client = httpx.Client()
         self.image_url = base_url + "/images/generations"
         self.chat_url = base_url + "/chat/completions"
+        self.embed_url = base_url + "/embeddings"
 
     def image(self) -> str:
         data = self.client.post(self.image_url, json=IMAGE_BODY, headers=HEADERS).json()
@@ -84,6 +97,24 @@ class HttpxSync:
     def big_images(self) -> list[bytes]:
         raw = self.client.post(self.image_url, json=B64_BODY, headers=HEADERS).content
         return [base64.b64decode(item["b64_json"]) for item in json.loads(raw)["data"]]
+
+    def stream(self) -> str:
+        # SSE by hand: iter_lines and json.loads per data line.
+        parts = []
+        with self.client.stream("POST", self.chat_url, json=STREAM_BODY, headers=HEADERS) as r:
+            for line in r.iter_lines():
+                if line.startswith("data: "):
+                    data = line[6:]
+                    if data == "[DONE]":
+                        break
+                    parts.append(json.loads(data)["choices"][0]["delta"].get("content") or "")
+        return "".join(parts)
+
+    def embed(self) -> list[list[float]]:
+        # The default encoding (JSON float lists), parsed with json.loads.
+        raw = self.client.post(self.embed_url, json=EMBED_BODY, headers=HEADERS).content
+        data = json.loads(raw)["data"]
+        return [item["embedding"] for item in sorted(data, key=lambda item: item["index"])]
 
     def close(self) -> None:
         self.client.close()
@@ -103,6 +134,21 @@ class OpenAISync:
     def chat(self) -> str:
         res = self.client.chat.completions.create(model=CHAT_MODEL, messages=CHAT_MESSAGES)  # type: ignore[arg-type]
         return str(res.choices[0].message.content)
+
+    def stream(self) -> str:
+        chunks = self.client.chat.completions.create(
+            model=CHAT_MODEL,
+            messages=CHAT_MESSAGES,  # type: ignore[arg-type]
+            stream=True,
+        )
+        with chunks:
+            return "".join(
+                (chunk.choices[0].delta.content or "") if chunk.choices else "" for chunk in chunks
+            )
+
+    def embed(self) -> list[list[float]]:
+        res = self.client.embeddings.create(model=EMBED_MODEL, input=EMBED_TEXTS)
+        return [item.embedding for item in sorted(res.data, key=lambda item: item.index)]
 
     def close(self) -> None:
         self.client.close()

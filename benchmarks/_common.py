@@ -6,7 +6,7 @@ import statistics
 import traceback
 from dataclasses import dataclass
 
-SECTIONS = ("import", "sync", "async", "payload", "memory", "cli")
+SECTIONS = ("import", "sync", "async", "payload", "stream", "embed", "memory", "cli")
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,8 @@ class Config:
     sections: tuple[str, ...] = SECTIONS
     quick: bool = False
     payload_n: int = 10  # requests of 4 x 2 MB b64 images per contender and round
+    stream_n: int = 100  # 500-chunk streams per contender and round
+    embed_n: int = 20  # requests of 256 x 1,536 embeddings per contender and round
     memory_n: int = 20_000  # sequential requests between the two RSS readings
     memory_warmup: int = 1000
     log: bool = True

@@ -23,6 +23,15 @@ TARGETS: tuple[tuple[str, str, str, float], ...] = (
     ("sync image() / openai", "sync.image.railwail_vs_openai", "<=", 0.70),
     ("async throughput railwail / raw httpx", "async.image.railwail_vs_httpx", ">=", 0.90),
     ("b64 decode Image.read() / by hand", "payload.railwail_vs_httpx", "<=", 1.20),
+    (
+        "cold start: import + client + first image() / raw httpx",
+        "first_call.railwail_vs_floor",
+        "<=",
+        1.30,
+    ),
+    ("500-chunk stream read to the end / raw httpx", "stream.railwail_vs_httpx", "<=", 1.50),
+    ("256 x 1,536 embeddings / openai", "embed.railwail_vs_openai", "<=", 1.00),
+    ("256 x 1,536 embeddings / raw httpx (float lists)", "embed.railwail_vs_httpx", "<=", 0.50),
     ("RSS growth over the requests (MiB)", "memory.rss_growth_mib", "<", 5.0),
     *_startup.TARGETS,
 )
@@ -96,6 +105,13 @@ def ratios(results: dict[str, Any]) -> dict[str, float | None]:
     out["payload.railwail_vs_httpx"] = ratio(
         get_number(pay, "railwail", "ms_per_request"), get_number(pay, "httpx", "ms_per_request")
     )
+    for section in ("stream", "embed"):
+        part = results.get(section, {})
+        for base in ("httpx", "openai"):
+            out[f"{section}.railwail_vs_{base}"] = ratio(
+                get_number(part, "railwail", "ms_per_request"),
+                get_number(part, base, "ms_per_request"),
+            )
     mem = results.get("memory", {})
     out["memory.import_peak_rss.railwail_vs_floor"] = ratio(
         get_number(mem, "import_peak_rss", "railwail", "mib"),
@@ -155,6 +171,15 @@ PAIRED: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
         "payload.railwail_vs_httpx",
         ("payload", "railwail", "samples"),
         ("payload", "httpx", "samples"),
+    ),
+    *(
+        (
+            f"{section}.railwail_vs_{base}",
+            (section, "railwail", "samples"),
+            (section, base, "samples"),
+        )
+        for section in ("stream", "embed")
+        for base in ("httpx", "openai")
     ),
     *_startup.PAIRED,
 )

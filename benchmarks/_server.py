@@ -5,7 +5,8 @@ binds 127.0.0.1 on an ephemeral port, prints ``PORT <n>`` on stdout and serves u
 is closed (the parent's exit closes it too), it receives SIGTERM, or ``--max-seconds`` pass.
 
 It is deliberately tiny: an ``asyncio.Protocol`` that finds the end of the head, reads the
-``Content-Length`` body, picks a precomputed byte string by path and writes it. No per-request
+``Content-Length`` body, picks a precomputed byte string by path (a chat body asking for a
+stream, or an embeddings body asking for base64, picks that variant) and writes it. No per-request
 allocation beyond the receive buffer, so the clients' cost dominates every measurement.
 
 This file imports only the standard library and must stay runnable on its own (it is started
@@ -21,15 +22,24 @@ import contextlib
 import json
 import random
 import signal
+import struct
 import sys
 import threading
 import time
+from typing import Any
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 BIG_IMAGE_BYTES = 2 * 1024 * 1024
 BIG_IMAGE_COUNT = 4
 IMAGE_URL = "https://cdn.railwail.com/generated/bench/0001.png"
 CHAT_CONTENT = "Hello! How can I help you today?"
+# A streamed chat answer: a role chunk, STREAM_TOKENS content chunks, a finish chunk, [DONE].
+STREAM_TOKENS = 500
+STREAM_TEXT = "".join(f" tok{i}" for i in range(STREAM_TOKENS))
+# Embeddings: EMBED_INPUTS vectors of EMBED_DIMENSIONS float32 values, as the OpenAI API sends
+# them: JSON float lists by default, little-endian float32 in base64 when asked for.
+EMBED_INPUTS = 256
+EMBED_DIMENSIONS = 1536
 
 
 def _response(status: bytes, body: bytes, request_id: str, reset: int) -> bytes:
@@ -53,6 +63,71 @@ def big_image_payload(seed: int = 1234) -> list[bytes]:
         PNG_SIGNATURE + rng.randbytes(BIG_IMAGE_BYTES - len(PNG_SIGNATURE))
         for _ in range(BIG_IMAGE_COUNT)
     ]
+
+
+def _stream_response(created: int, reset: int) -> bytes:
+    """An OpenAI-shaped SSE chat stream (with the fields OpenAI sends that railwail's types do
+    not name: ``system_fingerprint``, ``logprobs``), as one precomputed response."""
+
+    def event(delta: dict[str, str], finish: str | None = None) -> bytes:
+        chunk = {
+            "id": "chatcmpl-bench0001",
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": "gpt-4o",
+            "system_fingerprint": "fp_bench",
+            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
+        }
+        return b"data: " + json.dumps(chunk).encode() + b"\n\n"
+
+    parts = [event({"role": "assistant", "content": ""})]
+    parts += [event({"content": f" tok{i}"}) for i in range(STREAM_TOKENS)]
+    parts += [event({}, "stop"), b"data: [DONE]\n\n"]
+    body = b"".join(parts)
+    head = (
+        b"HTTP/1.1 200 OK\r\n"
+        b"content-type: text/event-stream; charset=utf-8\r\n"
+        b"content-length: " + str(len(body)).encode() + b"\r\n"
+        b"x-request-id: req_bench_stream\r\n"
+        b"x-ratelimit-limit: 60\r\n"
+        b"x-ratelimit-remaining: 59\r\n"
+        b"x-ratelimit-reset: " + str(reset).encode() + b"\r\n"
+        b"\r\n"
+    )
+    return head + body
+
+
+def embedding_vectors(seed: int = 4321) -> list[list[float]]:
+    """EMBED_INPUTS deterministic vectors of float32 values (as Python floats)."""
+    rng = random.Random(seed)
+    count = EMBED_INPUTS * EMBED_DIMENSIONS
+    packed = struct.pack(f"<{count}f", *(rng.gauss(0.0, 0.03) for _ in range(count)))
+    flat = struct.unpack(f"<{count}f", packed)
+    return [list(flat[i : i + EMBED_DIMENSIONS]) for i in range(0, count, EMBED_DIMENSIONS)]
+
+
+def _embedding_bodies(created: int) -> tuple[bytes, bytes]:
+    """(float-list body, base64 body) of the same vectors."""
+    vectors = embedding_vectors()
+    usage = {"prompt_tokens": EMBED_INPUTS, "total_tokens": EMBED_INPUTS}
+
+    def body(encode: Any) -> bytes:
+        data = [
+            {"object": "embedding", "index": i, "embedding": encode(v)}
+            for i, v in enumerate(vectors)
+        ]
+        payload = {"object": "list", "data": data, "model": "text-embedding-3-small"}
+        return json.dumps(payload | {"usage": usage}).encode()
+
+    def b64(vector: list[float]) -> str:
+        return base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
+
+    return body(lambda v: v), body(b64)
+
+
+# A request body containing one of these picks the variant of its path's answer.
+_STREAM_NEEDLES = (b'"stream": true', b'"stream":true')
+_BASE64_NEEDLES = (b'"encoding_format": "base64"', b'"encoding_format":"base64"')
 
 
 def build_routes(created: int) -> tuple[dict[bytes, bytes], bytes]:
@@ -86,10 +161,15 @@ def build_routes(created: int) -> tuple[dict[bytes, bytes], bytes]:
     not_found = json.dumps(
         {"error": {"message": "Not found", "type": "invalid_request_error", "code": "not_found"}}
     ).encode()
+    floats, packed = _embedding_bodies(created)
     routes = {
         b"/api/v1/images/generations": _response(b"200 OK", image_body, "req_bench_img", reset),
         b"/api/v1/chat/completions": _response(b"200 OK", chat_body, "req_bench_chat", reset),
         b"/big/api/v1/images/generations": _response(b"200 OK", big_body, "req_bench_big", reset),
+        b"/api/v1/embeddings": _response(b"200 OK", floats, "req_bench_embed", reset),
+        # Variants chosen by the request body (see CannedHTTP.data_received).
+        b"stream:/api/v1/chat/completions": _stream_response(created, reset),
+        b"base64:/api/v1/embeddings": _response(b"200 OK", packed, "req_bench_embed", reset),
     }
     return routes, _response(b"404 Not Found", not_found, "req_bench_404", reset)
 
@@ -132,9 +212,14 @@ class CannedHTTP(asyncio.Protocol):
             total = end + 4 + length
             if len(buf) < total:
                 return
+            body = bytes(buf[end + 4 : total])
             del buf[:total]
             target = head[head.find(b" ") + 1 : head.find(b" ", head.find(b" ") + 1)]
             path = target.split(b"?", 1)[0]
+            if any(needle in body for needle in _STREAM_NEEDLES):
+                path = b"stream:" + path
+            elif any(needle in body for needle in _BASE64_NEEDLES):
+                path = b"base64:" + path
             transport.write(self.routes.get(path, self.not_found))
             if b"\r\nconnection: close" in head:
                 transport.close()

@@ -7,6 +7,8 @@ from typing import Any
 from ._report import get_number
 from ._startup import table_rows
 
+CONTENDERS = ("railwail", "httpx", "openai")
+
 
 def _fmt(value: float | None, digits: int = 1) -> str:
     if value is None or value != value:
@@ -43,6 +45,8 @@ def render(report: dict[str, Any]) -> str:
         "- Floor: `import httpx, pydantic, tenacity`, railwail's runtime dependencies",
         f"- Config: rounds={cfg['rounds']} (medians reported), N={cfg['n']}, "
         f"concurrency={cfg['concurrency']}, payload requests/round={cfg['payload_n']}, "
+        f"streams/round={cfg.get('stream_n', '—')}, embedding requests/round="
+        f"{cfg.get('embed_n', '—')}, "
         f"memory requests={cfg['memory_n']} after {cfg['memory_warmup']} warm-up"
         + (", QUICK smoke run (not representative)" if cfg["quick"] else ""),
         "",
@@ -100,6 +104,23 @@ def render(report: dict[str, Any]) -> str:
             [_cell(res["payload"], n, "ms_per_request") for n in ("railwail", "httpx")] + ["—"],
             "payload.railwail_vs_httpx",
             None,
+        )
+    if "stream" in res:
+        row(
+            f"{res['stream']['chunks']}-chunk chat stream read to the end "
+            "(ms/stream; baseline = httpx iter_lines + json.loads)",
+            [_cell(res["stream"], n, "ms_per_request", digits=2) for n in CONTENDERS],
+            "stream.railwail_vs_httpx",
+            "stream.railwail_vs_openai",
+        )
+    if "embed" in res:
+        emb = res["embed"]
+        row(
+            f"{emb['inputs']} x {emb['dimensions']:,} embeddings "
+            "(ms/request; baseline = httpx + json.loads of float lists)",
+            [_cell(emb, n, "ms_per_request") for n in CONTENDERS],
+            "embed.railwail_vs_httpx",
+            "embed.railwail_vs_openai",
         )
     if "memory" in res:
         mem = res["memory"]

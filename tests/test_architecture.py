@@ -137,7 +137,7 @@ PACKAGE_DIR = Path(railwail.__file__).parent
 # lower ones, never of a higher one (same-layer imports must not form a cycle either).
 LAYERS: dict[int, set[str]] = {
     0: {"_version", "_constants", "_allowed", "_utils", "_exceptions", "_headers", "_files"}
-    | {"_logging", "_credentials", "_display"},
+    | {"_logging", "_credentials", "_display", "_tls"},
     1: {"_requests", "_routing", "_retry", "_run", "_config", "_error_mapping", "_download"}
     | {"_options", "_hints"},
     2: {"_base_client"},

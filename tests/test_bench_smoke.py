@@ -51,7 +51,17 @@ def test_default_config_matches_the_documented_run() -> None:
     assert write is True
     assert (config.rounds, config.n, config.concurrency) == (5, 5000, 64)
     assert (config.memory_n, config.memory_warmup) == (20_000, 1000)
-    assert config.sections == ("import", "sync", "async", "payload", "memory", "cli")
+    assert (config.stream_n, config.embed_n) == (100, 20)
+    assert config.sections == (
+        "import",
+        "sync",
+        "async",
+        "payload",
+        "stream",
+        "embed",
+        "memory",
+        "cli",
+    )
 
 
 def test_report_has_machine_versions_and_config(report: dict[str, Any]) -> None:
@@ -100,6 +110,39 @@ def test_payload_figures(report: dict[str, Any]) -> None:
     for name in ("railwail", "httpx"):
         assert "error" not in pay[name], pay[name]
         assert _positive(pay[name]["ms_per_request"])
+
+
+@pytest.mark.parametrize("section", ["stream", "embed"])
+def test_stream_and_embed_figures(report: dict[str, Any], section: str) -> None:
+    part = report["results"][section]
+    assert part["requests_per_round"] == 1
+    for name in CONTENDERS:
+        entry = part[name]
+        assert "error" not in entry, entry
+        assert _positive(entry["ms_per_request"])
+        assert len(entry["samples"]) == 1
+    for base in ("httpx", "openai"):
+        assert _positive(report["ratios"][f"{section}.railwail_vs_{base}"])
+        assert f"{section}.railwail_vs_{base}" in report["per_round_ratios"]
+
+
+def test_server_answers_the_stream_and_embedding_variants() -> None:
+    import httpx
+    from benchmarks._server import EMBED_DIMENSIONS, EMBED_INPUTS, STREAM_TOKENS
+
+    with BenchServer() as server, httpx.Client() as client:
+        stream = client.post(
+            server.api_base + "/chat/completions", json={"model": "m", "stream": True}
+        )
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        assert stream.text.count("data: ") == STREAM_TOKENS + 3  # role, tokens, finish, [DONE]
+        floats = client.post(server.api_base + "/embeddings", json={"model": "m"}).json()
+        packed = client.post(
+            server.api_base + "/embeddings", json={"model": "m", "encoding_format": "base64"}
+        ).json()
+    assert len(floats["data"]) == len(packed["data"]) == EMBED_INPUTS
+    assert len(floats["data"][0]["embedding"]) == EMBED_DIMENSIONS
+    assert isinstance(packed["data"][0]["embedding"], str)
 
 
 def test_memory_figures(report: dict[str, Any]) -> None:

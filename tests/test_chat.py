@@ -172,10 +172,19 @@ async def test_embed_a_list_and_a_string(gw: respx.MockRouter, rw: Client) -> No
         200, json=EMBEDDINGS, headers={"x-request-id": "req_emb"}
     )
     res = await resolve(rw.embed("text-embedding-3-small", ["a", "b"], dimensions=2))
-    assert _sent(route) == {"model": "text-embedding-3-small", "input": ["a", "b"], "dimensions": 2}
+    assert _sent(route) == {
+        "model": "text-embedding-3-small",
+        "input": ["a", "b"],
+        "dimensions": 2,
+        "encoding_format": "base64",  # asked for; a float-list answer is read as well
+    }
     _check_embeddings(res)
     res = await resolve(rw.embed("text-embedding-3-small", "a"))
-    assert _sent(route) == {"model": "text-embedding-3-small", "input": "a"}
+    assert _sent(route) == {
+        "model": "text-embedding-3-small",
+        "input": "a",
+        "encoding_format": "base64",
+    }
     _check_embeddings(res)
 
 

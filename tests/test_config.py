@@ -88,7 +88,11 @@ async def test_key_from_argument_is_sent_as_bearer(make_client: Make, ok: respx.
     assert sent(ok).headers["Authorization"] == f"Bearer {API_KEY}"
     assert sent(ok).method == "POST"
     assert str(sent(ok).url) == EMBED_URL
-    assert json.loads(sent(ok).content) == {"model": "text-embedding-3-small", "input": "hello"}
+    assert json.loads(sent(ok).content) == {
+        "model": "text-embedding-3-small",
+        "input": "hello",
+        "encoding_format": "base64",
+    }
 
 
 async def test_key_from_environment(

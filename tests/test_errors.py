@@ -94,7 +94,11 @@ async def test_status_maps_to_class_with_attributes(
     assert route.call_count == 1
     request = route.calls.last.request
     assert request.method == "POST"
-    assert json.loads(request.content) == {"model": "text-embedding-3-small", "input": "hello"}
+    assert json.loads(request.content) == {
+        "model": "text-embedding-3-small",
+        "input": "hello",
+        "encoding_format": "base64",
+    }
 
 
 def test_the_tree() -> None:

@@ -80,6 +80,7 @@ async def test_retryable_status_is_tried_three_times(
         assert json.loads(call.request.content) == {
             "model": "text-embedding-3-small",
             "input": "hello",
+            "encoding_format": "base64",
         }
 
 

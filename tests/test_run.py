@@ -115,6 +115,7 @@ async def test_embed_route_returns_vectors(gw: respx.MockRouter, rw: Client) -> 
     assert json.loads(route.calls.last.request.content) == {
         "model": "text-embedding-3-small",
         "input": ["a", "b"],
+        "encoding_format": "base64",
     }
 
 

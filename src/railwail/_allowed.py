@@ -17,6 +17,8 @@ ImageResponseFormat = Literal["url", "b64_json"]
 # The sizes the gateway documents; other "WIDTHxHEIGHT" sizes are passed on for it to judge.
 ImageSize = Literal["256x256", "512x512", "1024x1024", "1024x1792", "1792x1024"]
 ModelCategory = Literal["text", "image", "embedding", "video", "audio"]
+# How embeddings travel: "base64" (float32, little-endian) is what the SDK asks for by default.
+EmbeddingEncoding = Literal["float", "base64"]
 # The endpoints run() can send a model to.
 Route = Literal["image", "chat", "embed"]
 # What run(type=...) accepts: a route, or the catalogue's category name for it.
@@ -28,6 +30,7 @@ IMAGE_STYLES: tuple[ImageStyle, ...] = get_args(ImageStyle)
 IMAGE_RESPONSE_FORMATS: tuple[ImageResponseFormat, ...] = get_args(ImageResponseFormat)
 IMAGE_SIZES: tuple[ImageSize, ...] = get_args(ImageSize)
 MODEL_CATEGORIES: tuple[ModelCategory, ...] = get_args(ModelCategory)
+EMBEDDING_ENCODINGS: tuple[EmbeddingEncoding, ...] = get_args(EmbeddingEncoding)
 ROUTES: tuple[Route, ...] = get_args(Route)
 RUN_TYPES: tuple[RunType, ...] = get_args(RunType)
 

@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, Unpack, overload
 
 import httpx
 
-from ._allowed import ImageQuality, ImageResponseFormat, ImageStyle, Route, RunType
+from ._allowed import (
+    EmbeddingEncoding,
+    ImageQuality,
+    ImageResponseFormat,
+    ImageStyle,
+    Route,
+    RunType,
+)
 from ._async_api_client import AsyncAPIClient
 from ._async_resources import AsyncModels
 from ._error_mapping import transport_error
@@ -24,6 +31,7 @@ from ._requests import (
     chat_request,
     embed_request,
     image_request,
+    wants_base64,
 )
 from ._routing import check_options
 from ._run import chat_messages, image_prompt, plan_run, route_or_lookup, unsupported
@@ -235,6 +243,7 @@ class AsyncRailwail(AsyncAPIClient):
         input: str | Sequence[str],
         *,
         dimensions: int | None = None,
+        encoding_format: EmbeddingEncoding | None = None,
         timeout: Timeout = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -247,6 +256,11 @@ class AsyncRailwail(AsyncAPIClient):
             model: An embedding model slug, e.g. ``"text-embedding-3-small"``.
             input: A string, or a non-empty list of non-empty strings.
             dimensions: Asks models that support it for shorter vectors (at least 1).
+            encoding_format: How the vectors travel. Left out, they travel as base64
+                float32 (a quarter of the bytes of JSON floats) and arrive as floats all the
+                same; ``"float"`` asks for JSON floats. A format of the gateway's own goes in
+                ``extra_body`` and is sent as it is; ``data[i].embedding`` is then exactly
+                what the gateway sent.
             timeout: Overrides the client's timeout for this call.
             extra_headers: Extra headers for this call (they win over the defaults).
             extra_query: Extra query parameters.
@@ -255,7 +269,8 @@ class AsyncRailwail(AsyncAPIClient):
                 generated when left out.
 
         Returns:
-            The ``EmbeddingResponse``; ``.vectors`` gives the vectors in input order.
+            The ``EmbeddingResponse``; ``.vectors`` gives the vectors in input order and
+            ``.to_numpy()`` one float32 array (needs numpy: ``pip install 'railwail[numpy]'``).
 
         Raises:
             ValueError: An argument is out of range, before anything is sent.
@@ -267,11 +282,13 @@ class AsyncRailwail(AsyncAPIClient):
             model,
             input,
             dimensions=dimensions,
+            encoding_format=encoding_format,
             options=call_options(timeout, extra_headers, extra_query, extra_body, idempotency_key),
         )
         from ._models import EmbeddingResponse
 
-        return await self._request(spec, self._parser(EmbeddingResponse))
+        res = await self._request(spec, self._parser(EmbeddingResponse))
+        return res._decode_base64() if wants_base64(spec) else res
 
     @overload
     async def run(

@@ -25,6 +25,7 @@ from ._logging import configure_from_env, logger, redact
 from ._requests import RequestSpec, Timeout
 from ._retry import RetryPolicy
 from ._run import RouteCache
+from ._tls import DeferredCAContext
 from ._utils import NOT_GIVEN, NotGiven, given, mask_key, origin_of
 from ._version import __version__
 
@@ -115,7 +116,11 @@ class BaseClient(Generic[HttpT]):
     def _new_state(self, http: HttpT | None) -> SharedState[HttpT]:
         if http is not None:
             return SharedState(http, owns_http=False, has_static_headers=False)
-        pool = self._http_class(limits=DEFAULT_CONNECTION_LIMITS, headers=STATIC_HEADERS)
+        pool = self._http_class(
+            limits=DEFAULT_CONNECTION_LIMITS,
+            headers=STATIC_HEADERS,
+            verify=DeferredCAContext(),  # the CA bundle loads at the first TLS handshake
+        )
         pool.cookies.jar = _NoCookieJar()
         return SharedState(pool, owns_http=True, has_static_headers=True)
 

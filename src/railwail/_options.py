@@ -10,7 +10,7 @@ from typing import Any, TypedDict
 
 import httpx
 
-from ._allowed import ImageQuality, ImageResponseFormat, ImageStyle
+from ._allowed import EmbeddingEncoding, ImageQuality, ImageResponseFormat, ImageStyle
 from ._utils import NotGiven
 
 
@@ -50,6 +50,7 @@ class EmbedOptions(CommonOptions, total=False):
     """``run()``'s options for an embedding model: those of ``embed()``."""
 
     dimensions: int | None
+    encoding_format: EmbeddingEncoding | None
 
 
 class RunOptions(ImageOptions, ChatOptions, EmbedOptions, total=False):

@@ -14,6 +14,7 @@ import httpx
 
 from ._allowed import (
     CHAT_ROLES,
+    EMBEDDING_ENCODINGS,
     IMAGE_COUNT,
     IMAGE_QUALITIES,
     IMAGE_RESPONSE_FORMATS,
@@ -27,6 +28,7 @@ from ._allowed import (
     PENALTY,
     TEMPERATURE,
     TOP_P,
+    EmbeddingEncoding,
 )
 from ._utils import NOT_GIVEN, NotGiven, given
 
@@ -37,6 +39,9 @@ if TYPE_CHECKING:
 Messages = Sequence["ChatMessage"] | Sequence[Mapping[str, Any]]
 Timeout = float | httpx.Timeout | NotGiven
 
+# Asked for when the caller names no encoding: a quarter of the bytes of JSON floats, and no
+# float parsing (the OpenAI API and its SDK do the same). The answer is decoded to floats.
+DEFAULT_EMBEDDING_ENCODING: EmbeddingEncoding = "base64"
 _SIZE_RE = re.compile(r"^[1-9][0-9]{0,4}x[1-9][0-9]{0,4}$")
 
 
@@ -321,12 +326,24 @@ def embed_request(
     input: object,
     *,
     dimensions: int | None = None,
+    encoding_format: str | None = None,
     options: CallOptions,
 ) -> RequestSpec:
     body: dict[str, Any] = {"model": check_model(model), "input": check_embed_input(input)}
     if dimensions is not None:
         body["dimensions"] = _int(dimensions, "dimensions", MIN_DIMENSIONS)
+    if encoding_format is not None:
+        body["encoding_format"] = _choice(encoding_format, "encoding_format", EMBEDDING_ENCODINGS)
+    elif not (options.extra_body and "encoding_format" in options.extra_body):
+        body["encoding_format"] = DEFAULT_EMBEDDING_ENCODING
+    # A format the caller chose (here or in extra_body, which wins) is sent as it is.
     return _spec("POST", "/embeddings", options, body)
+
+
+def wants_base64(spec: RequestSpec) -> bool:
+    """Whether an embeddings request asked for base64 vectors (the SDK's default): their
+    answer is then decoded to floats."""
+    return (spec.json or {}).get("encoding_format") == DEFAULT_EMBEDDING_ENCODING
 
 
 def list_models_params(

@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import httpx
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
 from ._constants import INITIAL_RETRY_DELAY, MAX_RETRY_AFTER, MAX_RETRY_DELAY, RETRYABLE_STATUSES
 from ._exceptions import APIConnectionError, APIError
 
 if TYPE_CHECKING:
-    from tenacity import AsyncRetrying
+    # tenacity loads with the first retry: a call that succeeds at once never needs it.
+    from tenacity import AsyncRetrying, RetryCallState, Retrying
 
 
 def is_retryable(exc: BaseException, max_retry_after: float = MAX_RETRY_AFTER) -> bool:
@@ -55,18 +55,6 @@ class RetryPolicy:
     sleep: Callable[[float], None] = _sleep
     asleep: Callable[[float], Awaitable[None]] = _async_sleep
     random: Callable[[], float] = field(default=random.random)
-    _kwargs: dict[str, Any] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        # Tenacity runs the retries only: the first attempt runs before it (see the clients'
-        # _request), so that a call that succeeds pays nothing for the machinery.
-        kwargs = {
-            "stop": stop_after_attempt(self.max_retries),
-            "wait": self.wait,
-            "retry": retry_if_exception(self.should_retry),
-            "reraise": True,
-        }
-        object.__setattr__(self, "_kwargs", kwargs)
 
     def should_retry(self, exc: BaseException) -> bool:
         return is_retryable(exc, self.max_retry_after)
@@ -95,12 +83,27 @@ class RetryPolicy:
             return None
         return self.delay_after(exc, 0)
 
+    def _tenacity_kwargs(self) -> dict[str, Any]:
+        # Tenacity runs the retries only: the first attempt runs before it (see the clients'
+        # _request), so that a call that succeeds pays nothing for the machinery, not even
+        # its import.
+        from tenacity import retry_if_exception, stop_after_attempt
+
+        return {
+            "stop": stop_after_attempt(self.max_retries),
+            "wait": self.wait,
+            "retry": retry_if_exception(self.should_retry),
+            "reraise": True,
+        }
+
     def retrying(self) -> Retrying:
         """A tenacity ``Retrying`` for the retries of one call (after its first attempt)."""
-        return Retrying(sleep=self.sleep, **self._kwargs)
+        from tenacity import Retrying
+
+        return Retrying(sleep=self.sleep, **self._tenacity_kwargs())
 
     def async_retrying(self) -> AsyncRetrying:
         """A tenacity ``AsyncRetrying`` for the retries of one call (after its first attempt)."""
         from tenacity import AsyncRetrying
 
-        return AsyncRetrying(sleep=self.asleep, **self._kwargs)
+        return AsyncRetrying(sleep=self.asleep, **self._tenacity_kwargs())

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, NamedTuple, Self
 
 import httpx
 
@@ -17,13 +17,14 @@ from ._exceptions import (
     error_class_for,
     error_fields,
 )
-from ._models import ChatChunk, RateLimit, attach_meta
+from ._models import ChatChunk, RateLimit
 
 __all__ = ["AsyncChatStream", "ChatStream", "SSEDecoder", "ServerSentEvent"]
 
 
-@dataclass(frozen=True, slots=True)
-class ServerSentEvent:
+class ServerSentEvent(NamedTuple):
+    """One event: its ``event:`` name, its ``data:`` lines joined, the last ``id:`` seen."""
+
     event: str | None
     data: str
     id: str | None = None
@@ -40,17 +41,31 @@ class SSEDecoder:
         self._id: str | None = None
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
-        self._buffer += chunk
+        buffer = self._buffer + chunk if self._buffer else chunk
+        # A \r at the very end may be the first half of \r\n: it waits for the next chunk.
+        held = b""
+        if buffer.endswith(b"\r"):
+            buffer, held = buffer[:-1], b"\r"
+        if b"\r" in buffer:
+            buffer = buffer.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        # The complete lines are decoded and split once per chunk, rather than sliced off the
+        # buffer one by one: linear in the bytes. A line end is never inside a UTF-8 sequence,
+        # so this decodes exactly as line by line would; the unfinished line stays bytes.
+        cut = buffer.rfind(b"\n")
+        if cut < 0:
+            self._buffer = buffer + held
+            return []
+        self._buffer = buffer[cut + 1 :] + held
         events: list[ServerSentEvent] = []
-        while True:
-            cut = _line_end(self._buffer)
-            if cut is None:
-                return events
-            end, after = cut
-            line, self._buffer = self._buffer[:end], self._buffer[after:]
-            event = self._line(line.decode("utf-8", errors="replace"))
+        data = self._data
+        for line in buffer[:cut].decode("utf-8", errors="replace").split("\n"):
+            if line.startswith("data: "):  # the common case, as _line would read it
+                data.append(line[6:])
+                continue
+            event = self._line(line)
             if event is not None:
                 events.append(event)
+        return events
 
     def flush(self) -> list[ServerSentEvent]:
         """Events still pending when the stream ends (a last line without a line end)."""
@@ -70,7 +85,8 @@ class SSEDecoder:
             if not self._data and self._event is None:
                 return None
             event = ServerSentEvent(self._event, "\n".join(self._data), self._id)
-            self._event, self._data = None, []
+            self._event = None
+            self._data.clear()  # in place: feed() holds a reference to this list
             return event
         if line.startswith(":"):
             return None
@@ -83,18 +99,6 @@ class SSEDecoder:
         elif name == "id" and "\0" not in value:
             self._id = value
         return None
-
-
-def _line_end(buffer: bytes) -> tuple[int, int] | None:
-    """(end of the first line, start of the next) or ``None`` when no full line is buffered.
-    A ``\\r`` at the very end may be the first half of ``\\r\\n``, so it waits for more."""
-    n = buffer.find(b"\n")
-    r = buffer.find(b"\r")
-    if r == -1 or (n != -1 and n < r):
-        return None if n == -1 else (n, n + 1)
-    if r + 1 == len(buffer):
-        return None
-    return (r, r + 2) if buffer[r + 1 : r + 2] == b"\n" else (r, r + 1)
 
 
 _CODE_STATUS = {
@@ -140,6 +144,7 @@ class _StreamCore:
         to_error: Callable[[httpx.HTTPError], APIConnectionError],
     ) -> None:
         self.response = response
+        self._read_chunk = chunk_reader()
         self._to_error = to_error
         self._parts: list[str] = []
         self._started = False
@@ -165,15 +170,36 @@ class _StreamCore:
     def _chunks(self, events: list[ServerSentEvent]) -> Iterator[ChatChunk]:
         """The chunks the events carry, one at a time (an error event after a chunk raises only
         once that chunk was delivered), up to ``[DONE]``."""
+        read, headers, parts = self._read_chunk, self.response.headers, self._parts
         for event in events:
-            chunk = self._chunk(event)
-            if self._finished:
-                return
-            if chunk is not None:
-                yield chunk
+            data = event.data
+            chunk = None
+            # The common case in one step: a JSON object that is a valid chunk.
+            if data.startswith("{") and event.event != "error":
+                try:
+                    chunk = read(data)
+                except ValueError:  # not JSON, or not a chunk: _chunk says which
+                    chunk = None
+                else:
+                    if "error" in (chunk.__pydantic_extra__ or ()):
+                        chunk = None  # an error event: _chunk raises it
+            if chunk is None:
+                chunk = self._chunk(event)
+                if self._finished:
+                    return
+                if chunk is None:
+                    continue
+            # The response's headers (request_id, rate_limit) in a private dict of the chunk's
+            # own: what pydantic's initialisation plus attach_meta leave (see chunk_reader).
+            object.__setattr__(chunk, "__pydantic_private__", {"_headers": headers})
+            choices = chunk.choices  # chunk.text, read without the property's call
+            if choices and choices[0].delta.content:
+                parts.append(choices[0].delta.content)
+            yield chunk
 
     def _chunk(self, event: ServerSentEvent) -> ChatChunk | None:
-        """The chunk an event carries; ``None`` to skip it. Raises on ``[DONE]``-less junk."""
+        """The chunk an event carries, parsed step by step; ``None`` to skip the event. Raises
+        the error an error event or junk deserves."""
         data = event.data
         if data.strip() == "[DONE]":
             self._finished = True
@@ -189,17 +215,41 @@ class _StreamCore:
         if event.event == "error" or (isinstance(payload, dict) and "error" in payload):
             raise stream_error(payload, self.response.headers)
         try:
-            chunk = ChatChunk.model_validate(payload)
+            return ChatChunk.model_validate(payload)
         except ValueError as exc:
             raise ResponseValidationError(
                 f"a stream event is not a chat.completion.chunk: {exc.__class__.__name__}",
                 body=payload,
                 request_id=self.request_id,
             ) from None
-        attach_meta(chunk, self.response.headers)
-        if chunk.text:
-            self._parts.append(chunk.text)
-        return chunk
+
+
+@functools.cache
+def chunk_reader() -> Callable[[str], ChatChunk]:
+    """``ChatChunk``'s validator over the raw JSON of an event, without two costs per chunk.
+
+    Parsing the JSON straight into the models (pydantic-core's parser) saves building the
+    ``dict`` that ``json.loads`` + ``model_validate`` go through. And the private attributes
+    pydantic initialises after every validation (a Python call per chunk) are left out: the
+    stream writes a chunk's only private attribute, its response's headers, itself. Objects,
+    fields, unknown fields and errors are those of ``ChatChunk.model_validate_json`` (built
+    from its schema, this validator is not one that pydantic plugins observe); where a pydantic
+    version lays out the schema otherwise, ``model_validate_json`` itself is used.
+    """
+    from pydantic_core import SchemaValidator
+
+    ChatChunk.model_rebuild()  # the schema is built on first use (defer_build)
+    schema = ChatChunk.__pydantic_core_schema__
+    if schema.get("type") != "model" or schema.get("cls") is not ChatChunk:
+        return ChatChunk.model_validate_json  # pragma: no cover - other pydantic layouts
+    lean: Any = {key: value for key, value in schema.items() if key != "post_init"}
+    try:
+        # Without this, pydantic-core reuses ChatChunk's own validator for the "model" node.
+        validator = SchemaValidator(lean, schema.get("config"), _use_prebuilt=False)
+    except TypeError:  # pragma: no cover - pydantic-core before prebuilt validators
+        validator = SchemaValidator(lean, schema.get("config"))
+    validate_json: Callable[[str], ChatChunk] = validator.validate_json
+    return validate_json
 
 
 class ChatStream(_StreamCore):

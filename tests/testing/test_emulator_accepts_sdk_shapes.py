@@ -17,6 +17,7 @@ import pytest
 from railwail import AsyncRailwail, Railwail
 from railwail._allowed import (
     CHAT_ROLES,
+    EMBEDDING_ENCODINGS,
     IMAGE_COUNT,
     IMAGE_QUALITIES,
     IMAGE_RESPONSE_FORMATS,
@@ -190,6 +191,7 @@ EMBED_CASES: list[tuple[Any, dict[str, Any], int, int]] = [
     (("a", "b"), {}, 2, EMBED_NATIVE),
     ("hello", {"dimensions": MIN_DIMENSIONS}, 1, MIN_DIMENSIONS),
     ("hello", {"dimensions": EMBED_NATIVE}, 1, EMBED_NATIVE),
+    *[("hello", {"encoding_format": fmt}, 1, EMBED_NATIVE) for fmt in EMBEDDING_ENCODINGS],
 ]
 
 
@@ -207,6 +209,7 @@ def test_every_embedding_shape(
     sent = _sent(fake_gateway, "/embeddings")
     assert sent["input"] == (input_ if isinstance(input_, str) else list(input_))
     assert sent.get("dimensions") == options.get("dimensions")
+    assert sent["encoding_format"] == options.get("encoding_format", "base64")
 
 
 # -- the catalogue ---------------------------------------------------------------------------

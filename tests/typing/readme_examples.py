@@ -112,6 +112,9 @@ async def stream_async(rw: AsyncRailwail) -> str:
 def embeddings_and_run(rw: Railwail) -> tuple[list[list[float]], list[Image], str, str]:
     res: EmbeddingResponse = rw.embed("text-embedding-3-small", ["first text", "second text"])
     vectors: list[list[float]] = res.vectors
+    matrix = res.to_numpy()  # numpy float32 array, one row per input
+    assert matrix.shape == (2, len(vectors[0]))
+    assert matrix.tolist() == vectors  # the same float32 values
     images: list[Image] = rw.run("flux-schnell", "A cat")  # an ImageList is a list[Image]
     text: str = rw.run("gpt-4o", [{"role": "user", "content": "Hi"}])
     forced: str = rw.run("sonar-pro", "Hi", type="text")

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._allowed import (
+    EMBEDDING_ENCODINGS,
     IMAGE_COUNT,
     IMAGE_QUALITIES,
     IMAGE_RESPONSE_FORMATS,
@@ -217,7 +218,7 @@ def create_embeddings(body: dict[str, Any]) -> Outcome:
     native = int(entry["capabilities"]["dimensions"])
     # A model's vectors cannot be longer than its own: that bound is the model's, not the API's.
     dimensions = optional_number(body, "dimensions", MIN_DIMENSIONS, native, integer=True) or native
-    fmt = optional_choice(body, "encoding_format", ("float", "base64")) or "float"
+    fmt = optional_choice(body, "encoding_format", EMBEDDING_ENCODINGS) or "float"
     data: list[dict[str, Any]] = []
     for index, text in enumerate(inputs):
         # Shortened vectors are the full one cut and renormalised, as OpenAI's v3 models do.
