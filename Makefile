@@ -4,8 +4,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# make demo needs only the package (and its three dependencies), not the dev tools; make dist
+# needs build and twine. Each records its own install in the same .venv.
+DEMO_STAMP := $(VENV)/.installed-package
+DIST_STAMP := $(VENV)/.installed-dist
 
-.PHONY: help install test test-all lint typecheck unit demo bench format unasync clean
+.PHONY: help install test test-all lint typecheck unit demo dist bench format unasync clean
 
 help:
 	@echo "make demo   - set up .venv and run examples/quickstart.py (local emulator without a key)"
@@ -13,6 +17,7 @@ help:
 	@echo "make test-all - the suite on every supported Python, lowest and newest dependencies (nox)"
 	@echo "make bench  - run the benchmarks (not part of make test)"
 	@echo "make unasync - regenerate the sync twins from the async source files"
+	@echo "make dist   - build the sdist and the wheel into dist/ and check them (twine check)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,9 +29,18 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
+$(DEMO_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $(DEMO_STAMP)
+
+$(DIST_STAMP): | $(BIN)/python
+	$(BIN)/python -m pip install --quiet build twine
+	@touch $(DIST_STAMP)
+
 lint: $(STAMP)
-	$(BIN)/ruff check src tests examples benchmarks scripts noxfile.py
-	$(BIN)/ruff format --check src tests examples benchmarks scripts noxfile.py
+	$(BIN)/ruff check src tests examples benchmarks scripts noxfile.py conftest.py
+	$(BIN)/ruff format --check src tests examples benchmarks scripts noxfile.py conftest.py
 	$(BIN)/python scripts/unasync.py --check
 
 typecheck: $(STAMP)
@@ -52,12 +66,19 @@ unasync: $(STAMP)
 	$(BIN)/python scripts/unasync.py
 
 format: $(STAMP)
-	$(BIN)/ruff check --fix src tests examples benchmarks scripts noxfile.py
-	$(BIN)/ruff format src tests examples benchmarks scripts noxfile.py
+	$(BIN)/ruff check --fix src tests examples benchmarks scripts noxfile.py conftest.py
+	$(BIN)/ruff format src tests examples benchmarks scripts noxfile.py conftest.py
 	$(BIN)/python scripts/unasync.py
 
-demo: $(STAMP)
+demo: $(DEMO_STAMP)
 	$(BIN)/python examples/quickstart.py
+
+# The wheel and sdist pip would install (built in isolation by hatchling), and their metadata
+# checked as PyPI would render it (README, license).
+dist: $(DIST_STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/twine check --strict dist/*
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

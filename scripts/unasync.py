@@ -6,7 +6,9 @@
 Modelled on httpcore's scripts/unasync.py: a list of regex substitutions applied to each line
 of the async file; the result is formatted with ruff (so that ``ruff format --check`` and this
 check agree) and written behind a header saying where it comes from. A substitution that no
-file uses any more is an error, so the list cannot collect dead rules.
+file uses any more is an error, so the list cannot collect dead rules. Lines between
+``# unasync: async only`` and ``# unasync: end`` have no sync twin (an alias such as
+``AsyncRailwail.close()`` for ``aclose()``, whose twin would be ``close()`` itself).
 """
 
 from __future__ import annotations
@@ -46,13 +48,13 @@ SUBS = [
     # Method names that carry an "a" on the async side.
     (r"__aenter__", "__enter__"),
     (r"__aexit__", "__exit__"),
+    (r"__aiter__", "__iter__"),
     (r"aclose", "close"),
     (r"aread", "read"),
     (r"aiter_bytes", "iter_bytes"),
     (r"asleep", "sleep"),
     (r"async_retrying", "retrying"),
     (r"async_lock", "lock"),
-    (r"afetch", "fetch"),
     # Prose.
     (r"across tasks", "across threads"),
 ]
@@ -109,10 +111,37 @@ def _ruff_format(text: str, filename: Path) -> str:
     return _ruff(["format", "--quiet"], text, filename)
 
 
+ASYNC_ONLY_START = "# unasync: async only"
+ASYNC_ONLY_END = "# unasync: end"
+
+
+def sync_lines(lines: list[str]) -> list[str]:
+    """The lines that have a sync twin: a block between a ``# unasync: async only`` line and
+    a ``# unasync: end`` line (both included) exists on the async side only, e.g. an alias
+    whose sync twin would be the method it stands for."""
+    kept: list[str] = []
+    skipping = False
+    for number, line in enumerate(lines, start=1):
+        marker = line.strip()
+        if marker == ASYNC_ONLY_START:
+            if skipping:
+                raise SystemExit(f"line {number}: {ASYNC_ONLY_START!r} inside another one")
+            skipping = True
+        elif marker == ASYNC_ONLY_END:
+            if not skipping:
+                raise SystemExit(f"line {number}: {ASYNC_ONLY_END!r} without a start")
+            skipping = False
+        elif not skipping:
+            kept.append(line)
+    if skipping:
+        raise SystemExit(f"{ASYNC_ONLY_START!r} without {ASYNC_ONLY_END!r}")
+    return kept
+
+
 def generate(source: str, target: str, used: set[int]) -> str:
     """The text the sync twin of ``source`` must have."""
     lines = (PACKAGE / source).read_text().splitlines(keepends=True)
-    body = "".join(unasync_line(line, used) for line in lines)
+    body = "".join(unasync_line(line, used) for line in sync_lines(lines))
     return _ruff_format(HEADER.format(source=source) + body, PACKAGE / target)
 
 

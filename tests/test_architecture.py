@@ -14,8 +14,10 @@ from typing import Any
 import pytest
 
 import railwail
+import railwail.types
 from railwail import AsyncRailwail, Railwail, _allowed
 from railwail._async_resources import AsyncModels
+from railwail._options import ChatOptions, CommonOptions, EmbedOptions, ImageOptions, RunOptions
 from railwail._requests import CallOptions, chat_request, embed_request, image_request
 from railwail._resources import Models
 from railwail._routing import ALL_OPTIONS, COMMON_OPTIONS, ROUTE_OPTIONS
@@ -47,6 +49,7 @@ def test_every_runtime_tuple_is_its_literal() -> None:
         (_allowed.IMAGE_SIZES, _allowed.ImageSize),
         (_allowed.MODEL_CATEGORIES, _allowed.ModelCategory),
         (_allowed.ROUTES, _allowed.Route),
+        (_allowed.RUN_TYPES, _allowed.RunType),
     ]
     for values, literal in pairs:
         assert values == typing.get_args(literal)
@@ -65,7 +68,7 @@ def test_method_signatures_use_the_shared_literals(cls: type) -> None:
     assert _uses(cls.image, "quality", "ImageQuality")
     assert _uses(cls.image, "style", "ImageStyle")
     assert _uses(cls.image, "response_format", "ImageResponseFormat")
-    assert _uses(cls.run, "type", "Route")
+    assert _uses(cls.run, "type", "RunType")
 
 
 @pytest.mark.parametrize("cls", [Models, AsyncModels])
@@ -97,6 +100,21 @@ def test_run_options_are_the_methods_keywords_but_stream(route: str) -> None:
     assert ROUTE_OPTIONS[route] <= ALL_OPTIONS
 
 
+OPTION_TYPES = {"image": ImageOptions, "chat": ChatOptions, "embed": EmbedOptions}
+
+
+@pytest.mark.parametrize("route", sorted(BUILDERS))
+def test_run_option_types_are_the_route_options(route: str) -> None:
+    # The TypedDicts that type run()'s **options (for mypy) list what run() accepts at run time.
+    hints = typing.get_type_hints(OPTION_TYPES[route])
+    assert set(hints) == ROUTE_OPTIONS[route] | COMMON_OPTIONS
+    # The response types are imported for type checking only: resolved from railwail.types.
+    method = typing.get_type_hints(getattr(Railwail, route), localns=vars(railwail.types))
+    assert {name: method[name] for name in hints} == hints  # the same types as the method's
+    assert set(typing.get_type_hints(RunOptions)) == ALL_OPTIONS
+    assert set(typing.get_type_hints(CommonOptions)) == COMMON_OPTIONS
+
+
 def test_run_refuses_stream_and_names_the_route_options(fake_key_client: Railwail) -> None:
     with pytest.raises(TypeError, match="unexpected keyword argument 'stream'"):
         fake_key_client.run("gpt-4o", "hi", stream=True)
@@ -119,8 +137,9 @@ PACKAGE_DIR = Path(railwail.__file__).parent
 # lower ones, never of a higher one (same-layer imports must not form a cycle either).
 LAYERS: dict[int, set[str]] = {
     0: {"_version", "_constants", "_allowed", "_utils", "_exceptions", "_headers", "_files"}
-    | {"_logging", "_credentials", "_tls"},
-    1: {"_requests", "_routing", "_retry", "_run", "_config", "_error_mapping", "_download"},
+    | {"_logging", "_credentials", "_display", "_tls"},
+    1: {"_requests", "_routing", "_retry", "_run", "_config", "_error_mapping", "_download"}
+    | {"_options", "_hints"},
     2: {"_base_client"},
     3: {"_async_api_client", "_api_client"},
     4: {"_models", "_image", "_streaming", "types"},
@@ -244,7 +263,7 @@ def test_every_module_imports_only_its_own_layer_or_lower() -> None:
 
 def test_the_graph_sees_imports_inside_functions_but_not_type_checking_ones() -> None:
     graph = import_graph(PACKAGE_DIR, "railwail")
-    # Inside Image.read() (an image built by hand downloads through the I/O layer).
+    # An image without an open client downloads through a client of its own (the I/O layer).
     assert "railwail._api_client" in graph["railwail._image"]
     # Inside AsyncRailwail.chat(); at module level it imports _models only for type checking.
     assert "railwail._models" in graph["railwail._async_client"]

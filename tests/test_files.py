@@ -1,15 +1,30 @@
-"""``railwail._files``: format sniffing, the path ``save()`` writes to, and atomic writes."""
+"""``railwail._files``: format sniffing, default names, the suffix a file gets (and converting
+to it), atomic writes, and writes that never overwrite or collide."""
 
 from __future__ import annotations
 
+import io
 import os
 import stat
+import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from PIL import Image as PILImage
 
-from railwail._files import atomic_write, sniff, target_path
+from railwail import _files
+from railwail._files import (
+    atomic_write,
+    content_stem,
+    default_stem,
+    extension,
+    fit_suffix,
+    prompt_slug,
+    save_new,
+    sniff,
+)
 from support import JPEG, PNG, WEBP, generated_name, names
 
 GIF87 = b"GIF87a\x01\x00"
@@ -55,43 +70,181 @@ def test_sniff(data: bytes, expected: tuple[str, str]) -> None:
     assert sniff(data) == expected
 
 
-# -- target_path ----------------------------------------------------------------------------------
+# -- names ---------------------------------------------------------------------------------------
 
 
-def test_target_path_file_is_kept(tmp_path: Path) -> None:
-    assert target_path(tmp_path / "a.png", PNG) == tmp_path / "a.png"
-    # The caller's extension wins over the sniffed one.
-    assert target_path(str(tmp_path / "pic.jpeg"), PNG) == tmp_path / "pic.jpeg"
-    assert target_path(tmp_path / "no" / "such" / "dir.png", PNG) == (
-        tmp_path / "no" / "such" / "dir.png"
-    )
+@pytest.mark.parametrize(
+    ("prompt", "slug"),
+    [
+        ("A cat in space", "a-cat-in-space"),
+        ("  A Café in Paris!  ", "a-cafe-in-paris"),
+        ("../../etc/passwd", "etc-passwd"),
+        ("一只猫", "image"),  # nothing ASCII is left
+        ("", "image"),
+        # At most 40 characters, cut between words.
+        (
+            "a lighthouse at dawn over a stormy sea with gulls",
+            "a-lighthouse-at-dawn-over-a-stormy-sea",
+        ),
+        ("x" * 60, "x" * 40),  # one long word is cut where it must
+    ],
+)
+def test_prompt_slug(prompt: str, slug: str) -> None:
+    assert prompt_slug(prompt) == slug
+    assert len(prompt_slug(prompt)) <= 40
 
 
-def test_target_path_existing_directory(tmp_path: Path) -> None:
-    assert target_path(tmp_path, PNG) == tmp_path / generated_name(PNG, ".png")
-    assert target_path(str(tmp_path), JPEG) == tmp_path / generated_name(JPEG, ".jpg")
+@pytest.mark.parametrize(
+    ("model", "prompt", "index", "stem"),
+    [
+        ("flux-schnell", "A cat in space", 1, "a-cat-in-space_flux-schnell_1"),
+        ("dall-e-3", "A cat in space", 2, "a-cat-in-space_dall-e-3_2"),
+        ("black-forest-labs/flux:dev", "a fox", 1, "a-fox_flux-dev_1"),
+        ("..", "a fox", 3, "a-fox_model_3"),
+    ],
+)
+def test_default_stem(model: str, prompt: str, index: int, stem: str) -> None:
+    assert default_stem(model, prompt, index) == stem
 
 
-def test_target_path_trailing_separator(tmp_path: Path) -> None:
-    missing = tmp_path / "not-yet"
-    assert target_path(f"{missing}/", WEBP) == missing / generated_name(WEBP, ".webp")
-    assert target_path(f"{missing}{os.sep}", GIF89) == missing / generated_name(GIF89, ".gif")
-    assert not missing.exists()  # only computed, nothing created
+def test_content_stem_depends_on_the_bytes() -> None:
+    assert content_stem(PNG) == generated_name(PNG, "")
+    assert content_stem(PNG + b"1") != content_stem(PNG + b"2")
 
 
-def test_target_path_name_depends_on_content(tmp_path: Path) -> None:
-    first = target_path(tmp_path, PNG + b"1")
-    second = target_path(tmp_path, PNG + b"2")
-    assert first != second
-    assert first == target_path(tmp_path, PNG + b"1")
-    assert first.name.startswith("railwail-")
-    assert len(first.stem) == len("railwail-") + 16
+def test_extension() -> None:
+    assert extension("image/jpeg") == ".jpg"
+    assert extension("image/png") == ".png"
+    assert extension(None) == ".bin"
+    assert extension("image/tiff") == ".bin"
 
 
-def test_target_path_expands_user(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HOME", str(tmp_path))
-    assert target_path("~/pics/a.png", PNG) == tmp_path / "pics" / "a.png"
-    assert target_path("~", PNG) == tmp_path / generated_name(PNG, ".png")
+# -- fit_suffix: the suffix a file gets, and the bytes that match it -------------------------------
+
+
+def _png(mode: str = "RGB") -> bytes:
+    buf = io.BytesIO()
+    colour = (200, 30, 60, 0) if mode == "RGBA" else (200, 30, 60)
+    PILImage.new(mode, (3, 2), colour).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "expected"),
+    [
+        ("cat", PNG, "cat.png"),
+        ("cat", JPEG, "cat.jpg"),
+        ("cat", WEBP, "cat.webp"),
+        ("my.cat.v2", PNG, "my.cat.v2"),  # not an image suffix: kept as asked
+        ("cat.bin", PNG, "cat.bin"),
+        ("cat.png", PNG, "cat.png"),
+        ("cat.PNG", PNG, "cat.PNG"),
+        ("cat.jpeg", JPEG, "cat.jpeg"),
+        ("cat.JPG", JPEG, "cat.JPG"),
+    ],
+)
+def test_fit_suffix_keeps_matching_bytes(
+    tmp_path: Path, name: str, data: bytes, expected: str
+) -> None:
+    assert fit_suffix(tmp_path / name, data) == (tmp_path / expected, data)
+
+
+def test_fit_suffix_converts_with_pillow(tmp_path: Path) -> None:
+    target, data = fit_suffix(tmp_path / "cat.jpg", _png())
+    assert target == tmp_path / "cat.jpg"
+    assert sniff(data) == (".jpg", "image/jpeg")
+    picture = PILImage.open(io.BytesIO(data))
+    assert (picture.format, picture.size) == ("JPEG", (3, 2))
+    webp = fit_suffix(tmp_path / "cat.webp", _png())[1]
+    assert PILImage.open(io.BytesIO(webp)).format == "WEBP"
+
+
+def test_fit_suffix_keeps_a_format_pillow_knows_under_its_suffix(tmp_path: Path) -> None:
+    buf = io.BytesIO()
+    PILImage.new("RGB", (2, 2)).save(buf, format="BMP")
+    assert fit_suffix(tmp_path / "x.bmp", buf.getvalue()) == (tmp_path / "x.bmp", buf.getvalue())
+
+
+def test_fit_suffix_puts_transparency_on_white_for_jpeg(tmp_path: Path) -> None:
+    data = fit_suffix(tmp_path / "cat.jpg", _png("RGBA"))[1]
+    picture = PILImage.open(io.BytesIO(data))
+    assert picture.mode == "RGB"
+    red, green, blue = picture.getpixel((0, 0))  # type: ignore[misc]
+    assert min(red, green, blue) > 240  # fully transparent: white, not black
+
+
+def test_fit_suffix_without_pillow_names_both_formats(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "PIL", None)
+    with pytest.raises(ValueError, match=r"'cat\.jpg' asks for JPEG but the image is PNG") as info:
+        fit_suffix(tmp_path / "cat.jpg", PNG)
+    assert "save it as 'cat.png'" in str(info.value)
+    assert "pip install 'railwail[pil]'" in str(info.value)
+    with pytest.raises(ValueError, match=r"asks for PNG but the image is an unrecognised format"):
+        fit_suffix(tmp_path / "cat.png", b"not an image")
+    assert names(tmp_path) == []
+
+
+def test_fit_suffix_when_pillow_cannot_read_the_bytes(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"asks for PNG but the image is an unrecognised format"):
+        fit_suffix(tmp_path / "cat.png", b"not an image")
+
+
+# -- save_new: never overwrite, never collide -----------------------------------------------------
+
+
+def test_save_new_never_overwrites(tmp_path: Path) -> None:
+    (tmp_path / "cat.png").write_bytes(b"first")
+    second = save_new(tmp_path, "cat", ".png", b"second")
+    third = save_new(tmp_path, "cat", ".png", b"third")
+    assert (second.name, third.name) == ("cat-2.png", "cat-3.png")
+    assert (tmp_path / "cat.png").read_bytes() == b"first"
+    assert second.read_bytes() == b"second"
+    assert names(tmp_path) == ["cat-2.png", "cat-3.png", "cat.png"]
+
+
+def test_save_new_creates_the_directory_and_returns_absolute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    path = save_new(Path("a") / "b", "cat", ".png", PNG)
+    assert path == tmp_path.resolve() / "a" / "b" / "cat.png"
+    assert path.read_bytes() == PNG
+
+
+def test_save_new_concurrent_writers_never_collide(tmp_path: Path) -> None:
+    blobs = [f"image {i}".encode() for i in range(16)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        paths = list(pool.map(lambda data: save_new(tmp_path, "cat", ".png", data), blobs))
+    assert len(set(paths)) == 16
+    assert sorted(p.read_bytes() for p in paths) == sorted(blobs)
+    assert len(names(tmp_path)) == 16  # and no temporary file left
+
+
+def test_save_new_without_hard_links(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_links(src: object, dst: object) -> None:
+        raise PermissionError("no hard links here")
+
+    monkeypatch.setattr(os, "link", no_links)
+    (tmp_path / "cat.png").write_bytes(b"first")
+    path = save_new(tmp_path, "cat", ".png", b"second")
+    assert path.name == "cat-2.png"
+    assert path.read_bytes() == b"second"
+    assert (tmp_path / "cat.png").read_bytes() == b"first"
+    assert names(tmp_path) == ["cat-2.png", "cat.png"]
+
+
+def test_save_new_interrupted_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(tmp: Path, target: Path) -> bool:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_files, "_publish", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        save_new(tmp_path / "out", "cat", ".png", b"data")
+    assert names(tmp_path / "out") == []
 
 
 # -- atomic_write ---------------------------------------------------------------------------------

@@ -39,7 +39,6 @@ from support import (
     WEBP,
     Client,
     Twin,
-    generated_name,
     is_async,
     names,
     read,
@@ -48,6 +47,8 @@ from support import (
 )
 
 UNKNOWN = b"just some bytes"
+# The file name save() gives an image of "flux-schnell" for "a cat" (the first of its response).
+STEM = "a-cat_flux-schnell_1"
 
 SIGNATURES = [(PNG, ".png"), (JPEG, ".jpg"), (WEBP, ".webp"), (GIF, ".gif"), (UNKNOWN, ".bin")]
 
@@ -149,15 +150,6 @@ def test_save_after_read_does_not_download_again(
     assert (tmp_path / "b.png").read_bytes() == PNG
 
 
-def test_read_on_closed_client_says_so(gw: respx.MockRouter, tmp_path: Path) -> None:
-    cdn = _cdn(gw, PNG)
-    with Railwail(API_KEY, base_url=BASE_URL) as rw:
-        image = sync_image(gw, rw, url=IMG_URL)
-    with pytest.raises(RailwailError, match="closed"):
-        image.read()
-    assert cdn.call_count == 0
-
-
 # -- save() ------------------------------------------------------------------------------------
 
 
@@ -197,17 +189,17 @@ def test_save_default_is_current_directory(
 ) -> None:
     image = sync_image(gw, client, b64_json=_b64(GIF))
     written = image.save()
-    assert written == cwd / generated_name(GIF, ".gif")
+    assert written == cwd / f"{STEM}.gif"
     assert written.read_bytes() == GIF
 
 
 @pytest.mark.parametrize(("data", "ext"), SIGNATURES, ids=SIGNATURE_IDS)
-def test_save_into_directory_names_by_content(
+def test_save_into_directory_names_by_prompt_model_and_place(
     gw: respx.MockRouter, client: Railwail, tmp_path: Path, data: bytes, ext: str
 ) -> None:
     image = sync_image(gw, client, b64_json=_b64(data))
     written = image.save(tmp_path)
-    assert written == tmp_path / generated_name(data, ext)
+    assert written == tmp_path / f"{STEM}{ext}"
     assert written.read_bytes() == data
     assert names(tmp_path) == [written.name]
 
@@ -220,7 +212,7 @@ async def test_save_trailing_slash_creates_directory(
     _cdn(gw, data)
     image = await image_of(gw, rw, url=IMG_URL)
     written = await save(image, rw, "new/dir/")
-    assert written == cwd / "new" / "dir" / generated_name(data, ext)
+    assert written == cwd / "new" / "dir" / f"{STEM}{ext}"
     assert written.read_bytes() == data
 
 
@@ -514,71 +506,7 @@ def test_to_pil_without_pillow(
     assert cdn.call_count == 0  # failed before downloading anything
 
 
-# -- notebook display --------------------------------------------------------------------------
-
-
-def test_repr_png_from_local_bytes(gw: respx.MockRouter, client: Railwail) -> None:
-    png = _real_png(2, 2)
-    image = sync_image(gw, client, b64_json=_b64(png))
-    assert image._repr_png_() == png
-
-
-def test_repr_png_url_not_downloaded(gw: respx.MockRouter, client: Railwail) -> None:
-    cdn = _cdn(gw, PNG)
-    image = sync_image(gw, client, url=IMG_URL)
-    assert image._repr_png_() is None
-    assert cdn.call_count == 0
-    image.read()
-    assert image._repr_png_() == PNG  # once downloaded, it is shown
-
-
-def test_repr_png_none_for_jpeg_and_bad_data() -> None:
-    assert Image(b64_json=_b64(JPEG))._repr_png_() is None
-    assert Image(b64_json="!!!")._repr_png_() is None
-    assert Image()._repr_png_() is None
-
-
-def test_repr_html_b64() -> None:
-    image = Image(b64_json=_b64(PNG), revised_prompt='a "cat" & <dog>')
-    assert image._repr_html_() == (
-        f'<img src="data:image/png;base64,{_b64(PNG)}" '
-        'alt="a &quot;cat&quot; &amp; &lt;dog&gt;" style="max-width: 100%"/>'
-    )
-
-
-def test_repr_html_data_uri_uses_sniffed_type() -> None:
-    html = Image(b64_json=_b64(WEBP))._repr_html_()
-    assert html is not None
-    assert html.startswith(f'<img src="data:image/webp;base64,{_b64(WEBP)}"')
-    assert 'alt="generated image"' in html
-
-
-def test_repr_html_url_escaped_and_no_io(gw: respx.MockRouter, client: Railwail) -> None:
-    url = f'{CDN_URL}/a.png?sig=x&exp=1"><script>'
-    cdn = gw.get(url__startswith=CDN_URL).respond(200, content=PNG)
-    image = sync_image(gw, client, url=url, revised_prompt="sunset")
-    assert image._repr_html_() == (
-        f'<img src="{CDN_URL}/a.png?sig=x&amp;exp=1&quot;&gt;&lt;script&gt;" '
-        'alt="sunset" style="max-width: 100%"/>'
-    )
-    assert cdn.call_count == 0
-
-
-def test_repr_html_none_without_displayable_source() -> None:
-    assert Image()._repr_html_() is None
-    assert Image(url="ftp://127.0.0.2/a.png")._repr_html_() is None
-    assert Image(url="data:image/png,notbase64")._repr_html_() is None
-
-
-def test_image_response_repr_html_joins_images() -> None:
-    first = Image(b64_json=_b64(PNG))
-    second = Image(url=IMG_URL, revised_prompt="two")
-    res = ImageResponse(created=1, data=[first, Image(), second])
-    first_html, second_html = first._repr_html_(), second._repr_html_()
-    assert first_html is not None
-    assert second_html is not None
-    assert res._repr_html_() == first_html + second_html
-    assert ImageResponse(data=[Image()])._repr_html_() is None
+# -- repr ----------------------------------------------------------------------------------------
 
 
 def test_repr_does_not_dump_base64() -> None:

@@ -249,4 +249,7 @@ def test_empty_data_list_is_valid(gw: respx.MockRouter, client: Railwail) -> Non
     res = client.image("flux-schnell", "p")
     assert res.created == 5
     assert res.data == []
-    assert res._repr_html_() is None
+    assert res._repr_mimebundle_() == {
+        "text/html": '<div style="display: flex; flex-wrap: wrap; gap: 8px"></div>',
+        "text/plain": "ImageResponse(created=5, data=[])",
+    }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator
 from typing import Any
 
 import httpx
@@ -43,8 +43,9 @@ def _pages(request: httpx.Request) -> httpx.Response:
 @pytest.mark.anyio
 async def test_list_iterates_every_page_lazily(gw: respx.MockRouter, rw: Client) -> None:
     route = gw.get("/models").mock(side_effect=_pages)
-    iterator = rw.models.list(category="image", provider="openai", featured=True, page_size=3)
+    pager = rw.models.list(category="image", provider="openai", featured=True, page_size=3)
     assert route.call_count == 0  # nothing is fetched before iteration
+    iterator = aiter(pager) if isinstance(pager, AsyncIterable) else iter(pager)
     first = await anext(iterator) if isinstance(iterator, AsyncIterator) else next(iterator)
     assert route.call_count == 1
     rest = await collect(iterator)

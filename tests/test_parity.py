@@ -8,19 +8,25 @@ from typing import Any
 import pytest
 
 from railwail import AsyncRailwail, Railwail
-from railwail._async_resources import AsyncModels
-from railwail._resources import Models
+from railwail._async_resources import AsyncModelPager, AsyncModels
+from railwail._resources import ModelPager, Models
 from railwail._streaming import AsyncChatStream, ChatStream
 
 # Names that differ by design: async closing and reading carry an "a".
 RENAMES = {"close": "aclose", "read": "aread", "save": "asave"}
 SYNC_ONLY = {"__enter__", "__exit__", "__iter__"}
-ASYNC_ONLY = {"__aenter__", "__aexit__", "__aiter__"}
+# close(): AsyncRailwail's alias of aclose(), as openai's async client has (tests/test_surface.py).
+ASYNC_ONLY = {"__aenter__", "__aexit__", "__aiter__", "close"}
 
 # Methods that do no I/O stay plain functions on the async twin too.
 NO_IO = {"with_options", "text"}
 
-PAIRS = [(Railwail, AsyncRailwail), (Models, AsyncModels), (ChatStream, AsyncChatStream)]
+PAIRS = [
+    (Railwail, AsyncRailwail),
+    (Models, AsyncModels),
+    (ModelPager, AsyncModelPager),
+    (ChatStream, AsyncChatStream),
+]
 
 
 def _public(cls: type) -> dict[str, Any]:
@@ -35,7 +41,13 @@ def _public(cls: type) -> dict[str, Any]:
 
 def _normalise(annotation: object) -> str:
     text = str(annotation)
-    for word in ("AsyncChatStream", "AsyncModels", "AsyncRailwail", "AsyncIterator"):
+    for word in (
+        "AsyncChatStream",
+        "AsyncModelPager",
+        "AsyncModels",
+        "AsyncRailwail",
+        "AsyncIterator",
+    ):
         text = text.replace(word, word.removeprefix("Async"))
     return text.replace("httpx.AsyncClient", "httpx.Client").replace("Awaitable[", "[")
 
@@ -71,7 +83,8 @@ def test_async_twins_are_coroutines_or_async_iterators(sync_cls: type, async_cls
         if isinstance(member, property) or name in ASYNC_ONLY:
             continue
         sync_twin = _public(sync_cls)[{v: k for k, v in RENAMES.items()}.get(name, name)]
-        returns_iterator = "Iterator" in str(inspect.signature(member).return_annotation)
+        returned = str(inspect.signature(member).return_annotation)
+        returns_iterator = "Iterator" in returned or "Pager" in returned
         if name in NO_IO or returns_iterator:
             assert not inspect.iscoroutinefunction(member), name
             continue

@@ -189,7 +189,7 @@ def test_stream_chunks_equal_the_step_by_step_parse(gw: respx.MockRouter, client
         assert chunk.rate_limit.remaining == 7
     # Each chunk has a private dict of its own, as a validated and attached chunk would.
     assert chunks[0].__pydantic_private__ is not chunks[1].__pydantic_private__
-    assert stream.text() == 'Hello, wörld 😀 \u0000 \\ "xdupé😀'
+    assert stream.text == 'Hello, wörld 😀 \u0000 \\ "xdupé😀'
 
 
 def test_stream_chunks_keep_the_typed_api_and_unknown_fields(
@@ -263,7 +263,7 @@ def test_error_payloads_and_error_events_raise_the_api_error(
     stream = client.chat("gpt-4o", MESSAGES, stream=True)
     with pytest.raises(RateLimitError, match="slow down"):
         list(stream)
-    assert stream.text() == "Hel"
+    assert stream.text == "Hel"
     # A chunk-shaped payload under "event: error" is an error too.
     body = b"event: error\ndata: " + CORPUS[1].encode() + b"\n\n"
     _mock(gw, body)
@@ -294,7 +294,7 @@ async def test_async_malformed_chunks_raise_a_validation_error(
     with pytest.raises(ResponseValidationError, match=message):
         async for _ in stream:
             pass
-    assert stream.text() == "Hel"
+    assert stream.text == "Hel"
 
 
 # -- the decoder against the line-by-line rules ----------------------------------------------
@@ -427,4 +427,4 @@ async def test_async_stream_ends_at_eof_without_done(
     _mock(gw, _sse(CORPUS[1]) + b"data: " + CORPUS[6].encode())
     stream = await aclient.chat("gpt-4o", MESSAGES, stream=True)
     assert [chunk.text async for chunk in stream] == ["Hel", "x"]
-    assert stream.text() == "Helx"
+    assert stream.text == "Helx"

@@ -161,9 +161,9 @@ async def test_stream_yields_chunks_and_accumulates_text(gw: respx.MockRouter, r
     async for chunk in each(stream):
         assert isinstance(chunk, ChatChunk)
         seen.append(chunk.text)
-        assert stream.text() == "".join(seen)  # text so far, while iterating
+        assert stream.text == "".join(seen)  # text so far, while iterating
     assert seen == ["", "Hel", "lo, wörld", ""]
-    assert stream.text() == "Hello, wörld"
+    assert stream.text == "Hello, wörld"
     assert stream.request_id == "req_stream"
     assert body.closed
 
@@ -186,7 +186,7 @@ async def test_with_block_closes_an_unread_stream(gw: respx.MockRouter, rw: Clie
         pass
     assert body.closed
     assert body.delivered == 0
-    assert stream.text() == ""
+    assert stream.text == ""
 
 
 @pytest.mark.anyio
@@ -249,7 +249,7 @@ async def test_dropped_connection_mid_stream_is_not_retried(
     with pytest.raises(APIConnectionError, match="connection reset mid-stream"):
         async for _ in each(stream):
             pass
-    assert stream.text() == "a"
+    assert stream.text == "a"
     assert route.call_count == 1
     assert sleeps == []
     assert body.closed
@@ -314,7 +314,7 @@ def test_break_closes_the_response(gw: respx.MockRouter, client: Railwail) -> No
             break
     assert body.closed
     assert stream.response.is_closed
-    assert stream.text() == "Hel"
+    assert stream.text == "Hel"
     assert list(stream) == []  # a stream is read once
 
 

@@ -34,7 +34,7 @@ def unasync() -> ModuleType:
         ("            await response.aclose()", "            response.close()"),
         (") -> Callable[[httpx.Response], Awaitable[T]]:", ") -> Callable[[httpx.Response], T]:"),
         ("from collections.abc import Awaitable, Callable", "from collections.abc import Callable"),
-        (".bind(afetch=self._download)", ".bind(fetch=self._download)"),
+        ("Awaitable[ImageResponse]]:", "ImageResponse]:"),
         ("``await image.aread()`` works", "``image.read()`` works"),
         ("safe to share across tasks.", "safe to share across threads."),
         # Whole words only, and prose naming the async source keeps naming it.
@@ -71,3 +71,21 @@ def test_a_hand_edited_twin_fails_the_check(
     assert unasync.main([]) == 0  # regenerates it
     assert "Generates images" in edited.read_text()
     assert unasync.main(["--check"]) == 0
+
+
+def test_async_only_blocks_have_no_sync_twin(unasync: ModuleType) -> None:
+    lines = [
+        "async def aclose(self) -> None:\n",
+        "    # unasync: async only\n",
+        "    async def close(self) -> None:\n",
+        "        await self.aclose()\n",
+        "    # unasync: end\n",
+        "x = 1\n",
+    ]
+    assert unasync.sync_lines(lines) == [lines[0], lines[5]]
+    with pytest.raises(SystemExit, match="without"):
+        unasync.sync_lines(lines[:3])
+    with pytest.raises(SystemExit, match="line 1: '# unasync: end' without a start"):
+        unasync.sync_lines(lines[4:])
+    with pytest.raises(SystemExit, match=r"line 2: .* inside another one"):
+        unasync.sync_lines([lines[1], lines[1], lines[4]])

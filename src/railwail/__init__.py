@@ -30,6 +30,7 @@ from ._exceptions import (
     AuthenticationError,
     BadRequestError,
     InsufficientCreditsError,
+    MissingAPIKeyError,
     NotFoundError,
     PermissionDeniedError,
     RailwailError,
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
         ChatStream,
         EmbeddingResponse,
         Image,
+        ImageList,
         ImageResponse,
         Model,
         RateLimit,
@@ -70,9 +72,11 @@ __all__ = [
     "ChatStream",
     "EmbeddingResponse",
     "Image",
+    "ImageList",
     "ImageResponse",
     "InsecureBaseURLWarning",
     "InsufficientCreditsError",
+    "MissingAPIKeyError",
     "Model",
     "NOT_GIVEN",
     "NotFoundError",
@@ -99,6 +103,7 @@ _LAZY_TYPES = frozenset(
         "ChatStream",
         "EmbeddingResponse",
         "Image",
+        "ImageList",
         "ImageResponse",
         "Model",
         "RateLimit",
@@ -106,9 +111,29 @@ _LAZY_TYPES = frozenset(
 )
 
 
+# Public names report this module as theirs (as httpx does): tracebacks and reprs say
+# railwail.NotFoundError, not railwail._exceptions.NotFoundError. The response types report
+# railwail.types (see there).
+for _name in __all__:
+    _value = globals().get(_name)
+    if isinstance(_value, type):
+        _value.__module__ = __name__
+del _name, _value
+
+
+def __dir__() -> list[str]:
+    """The public API, the lazily loaded types included (not the modules this one imports)."""
+    loaded = {"testing"} & set(globals())  # once `import railwail.testing` has run
+    return sorted({*__all__, "types", *loaded})
+
+
 def __getattr__(name: str) -> Any:
     # The response types pull in pydantic's model machinery: loaded on first use, by an import
     # inside this function (docs/architecture.md).
+    if name == "types":  # the submodule, imported on first use like the types in it
+        import importlib
+
+        return importlib.import_module(f"{__name__}.types")
     if name in _LAZY_TYPES:
         from . import types
 

@@ -21,6 +21,8 @@ ModelCategory = Literal["text", "image", "embedding", "video", "audio"]
 EmbeddingEncoding = Literal["float", "base64"]
 # The endpoints run() can send a model to.
 Route = Literal["image", "chat", "embed"]
+# What run(type=...) accepts: a route, or the catalogue's category name for it.
+RunType = Literal["image", "chat", "embed", "text", "embedding"]
 
 CHAT_ROLES: tuple[ChatRole, ...] = get_args(ChatRole)
 IMAGE_QUALITIES: tuple[ImageQuality, ...] = get_args(ImageQuality)
@@ -30,6 +32,7 @@ IMAGE_SIZES: tuple[ImageSize, ...] = get_args(ImageSize)
 MODEL_CATEGORIES: tuple[ModelCategory, ...] = get_args(ModelCategory)
 EMBEDDING_ENCODINGS: tuple[EmbeddingEncoding, ...] = get_args(EmbeddingEncoding)
 ROUTES: tuple[Route, ...] = get_args(Route)
+RUN_TYPES: tuple[RunType, ...] = get_args(RunType)
 
 # Inclusive bounds (low, high) of the numeric parameters.
 IMAGE_COUNT = (1, 4)  # n

@@ -1,7 +1,7 @@
 """``AsyncAPIClient``: the I/O under ``AsyncRailwail``. ``_request`` sends one request spec
 under the retry policy and hands the answer to a parse function; ``_download`` fetches an
 image with a size cap, checking every redirect. It knows no endpoint and no response type:
-those sit above it (an image built by hand downloads through ``download_anonymously``).
+those sit above it (an image without an open client downloads through ``download_standalone``).
 
 ``_async_api_client.py`` is the source; ``_api_client.py`` is generated from it
 (``make unasync``).
@@ -30,7 +30,9 @@ from ._exceptions import RailwailError
 from ._requests import RequestSpec, download_request
 
 if TYPE_CHECKING:
+    from ._config import ClientConfig, DownloadRules
     from ._models import APIResponse
+    from ._retry import RetryPolicy
 
 T = TypeVar("T")
 ResponseT = TypeVar("ResponseT", bound="APIResponse")
@@ -45,6 +47,14 @@ class AsyncAPIClient(BaseClient[httpx.AsyncClient]):
         """Closes the connection pool, if this client created it. Idempotent."""
         if self._state.owns_http:
             await self._state.http.aclose()
+
+    # unasync: async only
+    async def close(self) -> None:
+        """The same as ``await aclose()``, a name the ``openai`` package's async client also
+        accepts. Idempotent."""
+        await self.aclose()
+
+    # unasync: end
 
     async def __aenter__(self) -> Self:
         return self
@@ -147,8 +157,14 @@ async def read_capped(response: httpx.Response, limit: int) -> bytes | str:
         await response.aclose()
 
 
-async def download_anonymously(url: str) -> bytes:
-    """Downloads an image built by hand (no client made it) as a client would (size cap,
-    redirects checked hop by hop, errors mapped), sending no key and not retrying."""
-    async with AsyncAPIClient._anonymous() as client:
+async def download_standalone(
+    url: str,
+    config: ClientConfig | None,
+    rules: DownloadRules,
+    policy: RetryPolicy | None = None,
+) -> bytes:
+    """Downloads an image whose client is closed, or that has none (copied, pickled, built by
+    hand), as a client would (size cap, redirects checked hop by hop, errors mapped), through a
+    short-lived client of its own (``BaseClient._standalone``), closed afterwards."""
+    async with AsyncAPIClient._standalone(config, rules, policy) as client:
         return await client._download(url)

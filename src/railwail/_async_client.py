@@ -6,17 +6,26 @@ lines over a pure request builder from ``_requests`` and the I/O of ``AsyncAPICl
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, overload
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, Unpack, overload
 
 import httpx
 
-from ._allowed import EmbeddingEncoding, ImageQuality, ImageResponseFormat, ImageStyle, Route
+from ._allowed import (
+    EmbeddingEncoding,
+    ImageQuality,
+    ImageResponseFormat,
+    ImageStyle,
+    Route,
+    RunType,
+)
 from ._async_api_client import AsyncAPIClient
 from ._async_resources import AsyncModels
 from ._error_mapping import transport_error
+from ._exceptions import NotFoundError
 from ._requests import (
     Messages,
+    RequestSpec,
     Timeout,
     call_options,
     chat_request,
@@ -28,9 +37,12 @@ from ._routing import check_options
 from ._run import chat_messages, image_prompt, plan_run, route_or_lookup, unsupported
 from ._utils import NOT_GIVEN
 
+T = TypeVar("T")
+
 if TYPE_CHECKING:
-    from ._image import Image, ImageResponse
+    from ._image import ImageList, ImageResponse
     from ._models import ChatResponse, EmbeddingResponse
+    from ._options import ChatOptions, EmbedOptions, ImageOptions, RunOptions
     from ._streaming import AsyncChatStream
 
 
@@ -118,7 +130,7 @@ class AsyncRailwail(AsyncAPIClient):
             response_format=response_format,
             options=call_options(timeout, extra_headers, extra_query, extra_body, idempotency_key),
         )
-        return await self._request(spec, self._parse_images)
+        return await self._request(spec, self._image_parser(model, prompt))
 
     @overload
     async def chat(
@@ -280,15 +292,30 @@ class AsyncRailwail(AsyncAPIClient):
 
     @overload
     async def run(
-        self, model: str, input: str, *, type: Literal["image"], **options: Any
-    ) -> list[Image]: ...
+        self,
+        model: str,
+        input: str,
+        *,
+        type: Literal["image"],
+        **options: Unpack[ImageOptions],
+    ) -> ImageList: ...
     @overload
     async def run(
-        self, model: str, input: str | Messages, *, type: Literal["chat"], **options: Any
+        self,
+        model: str,
+        input: str | Messages,
+        *,
+        type: Literal["chat", "text"],
+        **options: Unpack[ChatOptions],
     ) -> str: ...
     @overload
     async def run(
-        self, model: str, input: str | Sequence[str], *, type: Literal["embed"], **options: Any
+        self,
+        model: str,
+        input: str | Sequence[str],
+        *,
+        type: Literal["embed", "embedding"],
+        **options: Unpack[EmbedOptions],
     ) -> list[list[float]]: ...
     @overload
     async def run(
@@ -297,14 +324,14 @@ class AsyncRailwail(AsyncAPIClient):
         input: str | Messages | Sequence[str],
         *,
         type: None = None,
-        **options: Any,
+        **options: Unpack[RunOptions],
     ) -> Any: ...
     async def run(
         self,
         model: str,
         input: str | Messages | Sequence[str],
         *,
-        type: Route | None = None,
+        type: RunType | None = None,
         **options: Any,
     ) -> Any:
         """Runs any model and returns the plain result.
@@ -317,13 +344,14 @@ class AsyncRailwail(AsyncAPIClient):
             model: Any model slug.
             input: A prompt string; for chat models also a list of messages, for embedding
                 models also a list of strings.
-            type: ``"image"``, ``"chat"`` or ``"embed"`` to skip the routing.
+            type: ``"image"``, ``"chat"`` or ``"embed"`` to skip the routing (the
+                catalogue's category names ``"text"`` and ``"embedding"`` work too).
             **options: Those of :meth:`image`, :meth:`chat` (but not ``stream``) or
-                :meth:`embed`, by route.
+                :meth:`embed`, by route; typed, so a type checker refuses a misspelled one.
 
         Returns:
-            Images: ``list[Image]``; chat: ``str`` (the first choice's content); embeddings:
-            ``list[list[float]]``.
+            Images: an ``ImageList`` (a ``list[Image]`` that can ``save_all()``); chat:
+            ``str`` (the first choice's content); embeddings: ``list[list[float]]``.
 
         Raises:
             TypeError: An option the route does not take, or an input of the wrong type.
@@ -338,7 +366,7 @@ class AsyncRailwail(AsyncAPIClient):
             check_options(options, route)
         if route == "image":
             images = await self.image(model, image_prompt(input), **options)
-            return images.data
+            return images.images
         if route == "chat":
             reply = await self.chat(model, chat_messages(input), **options)
             return reply.text
@@ -359,10 +387,25 @@ class AsyncRailwail(AsyncAPIClient):
             raise unsupported(model, category)
         return route
 
-    async def _parse_images(self, response: httpx.Response) -> ImageResponse:
-        from ._image import ImageResponse
+    async def _request(
+        self, spec: RequestSpec, parse: Callable[[httpx.Response], Awaitable[T]]
+    ) -> T:
+        try:
+            return await super()._request(spec, parse)
+        except NotFoundError as exc:
+            if not spec.absolute_url:  # an image download's 404 is the image host's
+                await self.models._explain_not_found(exc, spec)
+            raise
 
-        return ImageResponse._from_response(response).bind(afetch=self._download)
+    def _image_parser(
+        self, model: str, prompt: str
+    ) -> Callable[[httpx.Response], Awaitable[ImageResponse]]:
+        async def parse(response: httpx.Response) -> ImageResponse:
+            from ._image import ImageResponse
+
+            return ImageResponse._from_response(response)._made_by(self, model, prompt)
+
+        return parse
 
     async def _open_stream(self, response: httpx.Response) -> AsyncChatStream:
         from ._streaming import AsyncChatStream

@@ -13,13 +13,14 @@ from typing import Any, Generic, Self
 
 import httpx
 
-from ._config import ClientConfig, HttpT, check_http_client, resolve_config
+from ._config import ClientConfig, DownloadRules, HttpT, check_http_client, resolve_config
 from ._constants import (
     DEFAULT_BASE_URL,
     DEFAULT_CONNECTION_LIMITS,
     DEFAULT_MAX_DOWNLOAD_BYTES,
     DEFAULT_MAX_RETRIES,
 )
+from ._hints import SlugCache
 from ._logging import configure_from_env, logger, redact
 from ._requests import RequestSpec, Timeout
 from ._retry import RetryPolicy
@@ -54,6 +55,7 @@ class SharedState(Generic[HttpT]):
         # A pool we made carries Accept and User-Agent itself, so requests need not repeat them.
         self.has_static_headers = has_static_headers
         self.routes = RouteCache()
+        self.slugs = SlugCache()
 
 
 class BaseClient(Generic[HttpT]):
@@ -85,16 +87,30 @@ class BaseClient(Generic[HttpT]):
         self._setup(config, self._new_state(http), RetryPolicy(max_retries=config.max_retries))
 
     @classmethod
-    def _anonymous(cls) -> Self:
-        """A client for a download no client of the caller's asked for (an image built by
-        hand): it sends its credentials and default headers to no origin, and does not retry,
-        since there is no ``max_retries`` the caller chose."""
+    def _standalone(
+        cls,
+        config: ClientConfig | None,
+        rules: DownloadRules,
+        policy: RetryPolicy | None = None,
+    ) -> Self:
+        """A short-lived client with a pool of its own, for the download of an image whose
+        client is closed (``config``: that client's, whose key and default headers still go
+        to its own origin only) or unknown (``config`` ``None``: it sends its credentials and
+        default headers to no origin, under ``rules``). The caller closes it."""
         configure_from_env()
-        config = resolve_config(
-            _ANONYMOUS_KEY, DEFAULT_BASE_URL, NOT_GIVEN, 0, None, DEFAULT_MAX_DOWNLOAD_BYTES
-        )
+        anonymous = config is None
+        if config is None:
+            config = resolve_config(
+                _ANONYMOUS_KEY,
+                DEFAULT_BASE_URL,
+                rules.timeout,
+                rules.max_retries,
+                None,
+                rules.max_download_bytes,
+            )
         client = object.__new__(cls)
-        client._setup(config, client._new_state(None), RetryPolicy(max_retries=0), anonymous=True)
+        policy = policy or RetryPolicy(max_retries=config.max_retries)
+        client._setup(config, client._new_state(None), policy, anonymous=anonymous)
         return client
 
     def _new_state(self, http: HttpT | None) -> SharedState[HttpT]:
@@ -176,6 +192,7 @@ class BaseClient(Generic[HttpT]):
             self._state.http, owns_http=False, has_static_headers=self._state.has_static_headers
         )
         state.routes = self._state.routes
+        state.slugs = self._state.slugs
         clone._setup(config, state, replace(self._policy, max_retries=config.max_retries))
         return clone
 

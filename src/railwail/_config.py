@@ -12,7 +12,14 @@ from typing import TypeVar
 
 import httpx
 
-from ._constants import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, ENV_API_KEY, ENV_BASE_URL
+from ._constants import (
+    DEFAULT_BASE_URL,
+    DEFAULT_MAX_DOWNLOAD_BYTES,
+    DEFAULT_TIMEOUT,
+    ENV_API_KEY,
+    ENV_BASE_URL,
+)
+from ._exceptions import MissingAPIKeyError
 from ._requests import check_timeout
 from ._utils import given, is_loopback_host
 
@@ -33,6 +40,23 @@ class ClientConfig:
     default_headers: dict[str, str]
     max_download_bytes: int
 
+    def download_rules(self) -> DownloadRules:
+        """The limits an image made by this client downloads under, without the secrets."""
+        return DownloadRules(self.max_download_bytes, self.timeout, self.max_retries)
+
+
+@dataclass(frozen=True, slots=True)
+class DownloadRules:
+    """How an image downloads on its own (its client closed, or the image copied, pickled or
+    built by hand): the size cap, the timeout of each attempt and the retries. It holds no
+    key and no headers, so an image can be pickled and copied without carrying secrets; a
+    download under these rules sends credentials to no origin."""
+
+    max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES
+    timeout: httpx.Timeout = field(default_factory=lambda: DEFAULT_TIMEOUT)
+    # An image built by hand had no client and no max_retries the caller chose: no retries.
+    max_retries: int = 0
+
 
 def _check_api_key(api_key: object) -> tuple[str, str]:
     source = "api_key="
@@ -46,12 +70,12 @@ def _check_api_key(api_key: object) -> tuple[str, str]:
             api_key, path = _credentials.read_key()
             source = _credentials.source_label(path)
             if api_key is None:
-                raise ValueError(_credentials.missing_key_message(ENV_API_KEY, path))
+                raise MissingAPIKeyError(_credentials.missing_key_message(ENV_API_KEY, path))
     if not isinstance(api_key, str):
         raise TypeError(f"api_key must be a string; got {type(api_key).__name__}")
     key = api_key.strip()
     if not key:
-        raise ValueError(
+        raise MissingAPIKeyError(
             f"The API key from {source} is empty: pass the key itself, e.g. "
             f"railwail(api_key='rw_live_...'), or set {ENV_API_KEY}"
         )

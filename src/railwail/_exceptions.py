@@ -13,7 +13,8 @@
     ├── APIConnectionError             no usable answer: DNS, refused, reset, TLS
     │   └── APITimeoutError
     ├── ResponseValidationError        a 2xx body that is not what the API promises
-    └── UnsupportedModelError          a model whose category this SDK cannot run yet
+    ├── UnsupportedModelError          a model whose category this SDK cannot run yet
+    └── MissingAPIKeyError             no API key anywhere, or an empty one (also a ValueError)
 
 Every ``str(error)`` says what happened and what to do next. None of them ever contains the
 API key: messages are built from the gateway's answer and the request's method and URL only.
@@ -22,7 +23,7 @@ API key: messages are built from the gateway's answer and the request's method a
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from http import HTTPStatus
 from typing import Any
@@ -34,6 +35,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "InsufficientCreditsError",
+    "MissingAPIKeyError",
     "NotFoundError",
     "PermissionDeniedError",
     "RailwailError",
@@ -147,9 +149,37 @@ class PermissionDeniedError(APIError):
 
 
 class NotFoundError(APIError):
-    """404: the model or resource does not exist."""
+    """404: the model or resource does not exist.
+
+    Attributes:
+        suggestions: For a model the gateway does not know (``code == "model_not_found"``),
+            the catalogue's closest slugs, best first; ``[]`` when none is close or the
+            catalogue could not be read.
+    """
 
     hint = "Check the model slug; rw.models.list() lists the available models"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        suggestions: Sequence[str] = (),
+        hint: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.suggestions = list(suggestions)
+        if hint is not None:
+            self.hint = hint
+
+    def _hint(self) -> str:
+        if self.suggestions:
+            return f"Did you mean {' or '.join(self.suggestions)}? {self.hint}"
+        return self.hint
+
+    def _kwargs(self) -> dict[str, Any]:
+        hint = vars(self).get("hint")  # set on this error, not the class's
+        return {**super()._kwargs(), "suggestions": self.suggestions, "hint": hint}
 
 
 class UnprocessableEntityError(APIError):
@@ -251,6 +281,12 @@ class ResponseValidationError(RailwailError):
 
 class UnsupportedModelError(RailwailError, ValueError):
     """The model exists but its category (e.g. video, audio) cannot be run by this SDK yet."""
+
+
+class MissingAPIKeyError(RailwailError, ValueError):
+    """No API key: none passed as ``api_key=``, none in ``RAILWAIL_API_KEY``, none stored by
+    ``railwail auth login``, or the one found is empty. A ``ValueError`` too, as it was before
+    it had a class of its own; the message names every place that was looked at."""
 
 
 _STATUS_CLASSES: dict[int, type[APIError]] = {

@@ -1,62 +1,81 @@
-"""One image type that hides whether the gateway sent a URL or base64."""
+"""One image type that hides whether the gateway sent a URL or base64, the response that
+carries images, and the list of images ``run()`` returns."""
 
 from __future__ import annotations
 
-import base64
 import binascii
-import html
+import dataclasses
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Any, Self, SupportsIndex, overload
 
+import httpx
 from pydantic import PrivateAttr
 
+from ._api_client import APIClient
+from ._api_client import download_standalone as download_sync
+from ._async_api_client import AsyncAPIClient
+from ._async_api_client import download_standalone as download_async
+from ._config import DownloadRules
+from ._display import DISPLAY_TIMEOUT, Picture, bundle, failed, picture, row
 from ._exceptions import RailwailError, ResponseValidationError
-from ._files import atomic_write, sniff, target_path
+from ._files import atomic_write, content_stem, default_stem, fit_suffix, save_new, sniff
 from ._models import APIResponse
 
 if TYPE_CHECKING:
     import PIL.Image
 
-__all__ = ["Image", "ImageResponse"]
+    from ._config import ClientConfig
+    from ._retry import RetryPolicy
 
-Fetch = Callable[[str], bytes]
-AsyncFetch = Callable[[str], Awaitable[bytes]]
+__all__ = ["Image", "ImageList", "ImageResponse"]
+
+
+@dataclass(frozen=True, slots=True)
+class MadeFor:
+    """The request an image answers: its model, its prompt and its place (from 1)."""
+
+    model: str
+    prompt: str
+    index: int
 
 
 @dataclass(slots=True)
 class _ImageIO:
-    """The bytes once known, and how to download them: through the client that made the
-    image, or (for an image built by hand) through an anonymous one."""
+    """An image's private state: its bytes once known, how it downloads, what it was made for.
+
+    ``client`` is the client that made the image, kept in this process only: while its pool
+    is open, downloads go through it. A copy (``copy.deepcopy``, ``model_copy(deep=True)``) or
+    a pickle drops it and keeps ``rules`` instead, which hold no secret: such an image
+    downloads through a client of its own that sends no key and no headers of the caller's.
+    """
 
     data: bytes | None = None
-    fetch: Fetch | None = None
-    afetch: AsyncFetch | None = None
+    source: str | None = None  # the url or b64_json value the bytes came from
+    client: APIClient | AsyncAPIClient | None = None
+    rules: DownloadRules | None = None
+    made_for: MadeFor | None = None
 
-    def sync_fetch(self) -> Fetch:
-        if self.fetch is not None:
-            return self.fetch
-        if self.afetch is not None:
-            raise RailwailError(
-                "this image came from AsyncRailwail: use `await image.aread()` "
-                "(or `await image.asave(path)`)"
-            )
-        from ._api_client import download_anonymously
+    def detached(self) -> _ImageIO:
+        """What a copy or a pickle keeps: downloaded bytes (the URL may have expired by the
+        time a copy is read), never the client."""
+        downloaded = self.source is not None and not self.source.startswith("data:")
+        keep = downloaded and self.data is not None and self.source is not None
+        rules = self.rules
+        if rules is None:
+            rules = self.client._config.download_rules() if self.client else DownloadRules()
+        if keep:
+            return _ImageIO(self.data, self.source, None, rules, self.made_for)
+        return _ImageIO(None, None, None, rules, self.made_for)
 
-        return download_anonymously
+    def __deepcopy__(self, memo: dict[int, Any]) -> _ImageIO:
+        return self.detached()
 
-    def async_fetch(self) -> AsyncFetch:
-        if self.afetch is not None:
-            return self.afetch
-        if self.fetch is not None:
-            raise RailwailError(
-                "this image came from Railwail (sync): use `image.read()` (or `image.save(path)`)"
-            )
-        from ._async_api_client import download_anonymously
-
-        return download_anonymously
+    def __reduce__(self) -> tuple[Any, ...]:
+        state = self.detached()
+        return (_ImageIO, (state.data, state.source, None, state.rules, state.made_for))
 
 
 def _b64decode(encoded: str) -> bytes:
@@ -69,12 +88,19 @@ def _b64decode(encoded: str) -> bytes:
         return binascii.a2b_base64(b"".join(data.split()), strict_mode=True)
 
 
+def _is_open(client: APIClient | AsyncAPIClient) -> bool:
+    return not client._state.http.is_closed
+
+
 class Image(APIResponse):
     """A generated image.
 
-    ``read()`` returns its bytes whether the gateway sent a URL (downloaded once, through the
-    client that made the request, then cached) or base64 (decoded). On images from
-    ``AsyncRailwail`` use ``await image.aread()`` / ``await image.asave(path)``.
+    ``read()`` returns its bytes whether the gateway sent a URL (downloaded once, then
+    cached) or base64 (decoded). A URL is downloaded through the client that made the image
+    while that client is open; after it is closed (or for an image that was copied, pickled
+    or built by hand) through a short-lived client of the image's own, under the same size
+    cap and timeouts. On images from an open ``AsyncRailwail`` use ``await image.aread()`` /
+    ``await image.asave(path)``.
 
     Attributes:
         url: Where the image can be downloaded, when the gateway sent a URL.
@@ -86,8 +112,8 @@ class Image(APIResponse):
     b64_json: str | None = None
     revised_prompt: str | None = None
 
-    # One private slot for the bytes cache and the client's download functions: pydantic
-    # initialises each private attribute of every image it builds.
+    # One private slot for the bytes cache, the download rules and what the image was made
+    # for: pydantic initialises each private attribute of every image it builds.
     _io: _ImageIO | None = PrivateAttr(default=None)
 
     @property
@@ -96,11 +122,30 @@ class Image(APIResponse):
             self._io = _ImageIO()
         return self._io
 
+    @property
+    def model(self) -> str | None:
+        """The model slug the image was generated with (``None`` for an image built by hand)."""
+        made_for = self._state.made_for
+        return made_for.model if made_for else None
+
+    @property
+    def prompt(self) -> str | None:
+        """The prompt sent for this image (``revised_prompt`` is the model's rewrite of it)."""
+        made_for = self._state.made_for
+        return made_for.prompt if made_for else None
+
+    @property
+    def index(self) -> int | None:
+        """The image's place in its response, from 1."""
+        made_for = self._state.made_for
+        return made_for.index if made_for else None
+
     def _local_bytes(self) -> bytes | None:
         state = self._state
-        if state.data is not None:
-            return state.data
         encoded: str | None = self.b64_json or None  # "" beside a url must not hide the url
+        source = encoded or self.url
+        if state.data is not None and state.source == source:
+            return state.data
         if encoded is None and self.url and self.url.startswith("data:"):
             header, _, encoded = self.url.partition(",")
             if ";base64" not in header:
@@ -110,12 +155,13 @@ class Image(APIResponse):
         if encoded is None:
             return None
         try:
-            state.data = _b64decode(encoded)
+            data = _b64decode(encoded)
         except (binascii.Error, ValueError) as exc:
             raise ResponseValidationError(
                 f"image base64 could not be decoded ({exc})", body=encoded[:100]
             ) from None
-        return state.data
+        state.data, state.source = data, source
+        return data
 
     def _remote_url(self) -> str:
         if not self.url:
@@ -123,6 +169,54 @@ class Image(APIResponse):
                 "image has neither url nor b64_json", body=self.model_dump()
             )
         return self.url
+
+    def _remember(self, data: bytes, url: str) -> bytes:
+        self._state.data, self._state.source = data, url
+        return data
+
+    def _standalone_args(
+        self, timeout: httpx.Timeout | None
+    ) -> tuple[ClientConfig | None, DownloadRules, RetryPolicy | None]:
+        """How a client of the image's own downloads it: with its closed client's settings
+        (the key and default headers still only for that client's origin), or anonymously
+        under the rules a copy keeps; for display, with a short timeout and no retries."""
+        state = self._state
+        client = state.client
+        if client is not None:
+            config = client._config
+            if timeout is not None:
+                config = dataclasses.replace(config, timeout=timeout, max_retries=0)
+                return config, config.download_rules(), None
+            return config, config.download_rules(), client._policy
+        rules = state.rules or DownloadRules()
+        if timeout is not None:
+            rules = dataclasses.replace(rules, timeout=timeout, max_retries=0)
+        return None, rules, None
+
+    def _download(self, url: str, timeout: httpx.Timeout | None = None) -> bytes:
+        client = self._state.client
+        if client is not None and _is_open(client):
+            if isinstance(client, APIClient):
+                if timeout is not None:
+                    client = client.with_options(timeout=timeout, max_retries=0)
+                return client._download(url)
+            if timeout is None:  # display may download on its own (below): it never raises
+                raise RailwailError(
+                    "this image came from AsyncRailwail, which is still open: use "
+                    "`await image.aread()` (or `await image.asave(path)`)"
+                )
+        return download_sync(url, *self._standalone_args(timeout))
+
+    async def _adownload(self, url: str) -> bytes:
+        client = self._state.client
+        if client is not None and _is_open(client):
+            if isinstance(client, AsyncAPIClient):
+                return await client._download(url)
+            raise RailwailError(
+                "this image came from Railwail (sync), which is still open: use "
+                "`image.read()` (or `image.save(path)`)"
+            )
+        return await download_async(url, *self._standalone_args(None))
 
     def read(self) -> bytes:
         """The image's bytes: decoded from base64, or downloaded once and cached.
@@ -136,7 +230,7 @@ class Image(APIResponse):
         data = self._local_bytes()
         if data is None:
             url = self._remote_url()
-            data = self._state.data = self._state.sync_fetch()(url)
+            data = self._remember(self._download(url), url)
         return data
 
     async def aread(self) -> bytes:
@@ -152,34 +246,44 @@ class Image(APIResponse):
         data = self._local_bytes()
         if data is None:
             url = self._remote_url()
-            data = self._state.data = await self._state.async_fetch()(url)
+            data = self._remember(await self._adownload(url), url)
         return data
+
+    def _stem(self, data: bytes) -> str:
+        made_for = self._state.made_for
+        if made_for is None:
+            return content_stem(data)
+        return default_stem(made_for.model, made_for.prompt, made_for.index)
 
     def save(self, path: str | os.PathLike[str] = ".") -> Path:
         """Writes the image to ``path`` atomically and returns the absolute path written.
 
-        If ``path`` is a directory (or ends with a separator), the file gets a name derived from
-        its content and the extension its bytes call for (``.png``, ``.jpg``, ``.webp``...).
-        Missing parent directories are created. A failed download leaves no file behind.
+        A file path is written as asked, replacing the file if it exists; without a suffix
+        it gets the image's own (``cat`` -> ``cat.png``), and a suffix of another image format
+        (``cat.jpg`` for a PNG) converts the image with Pillow. A directory (an existing one,
+        or a path ending with a separator) gets a new file named after the prompt, the model
+        and the image's place (``a-cat_flux-schnell_1.png``); a file already there is never
+        replaced (the name gets ``-2``, ``-3``...). Missing directories are created. A failed
+        download leaves no file behind.
 
         Raises:
+            ValueError: The suffix names another image format and Pillow is not installed
+                (``pip install 'railwail[pil]'``) or cannot convert it; nothing is written.
             APIConnectionError: The download failed or timed out (after retries).
             APIError: The image host answered with an error status.
             ResponseValidationError: The image is too large or its data cannot be decoded.
             OSError: The file could not be written.
         """
         data = self.read()
-        return atomic_write(target_path(path, data), data)
+        return _write(path, data, self._stem(data))
 
     async def asave(self, path: str | os.PathLike[str] = ".") -> Path:
-        """Writes the image to ``path`` atomically, in a worker thread, and returns the absolute
-        path written; for images from ``AsyncRailwail``.
-
-        If ``path`` is a directory (or ends with a separator), the file gets a name derived from
-        its content and the extension its bytes call for (``.png``, ``.jpg``, ``.webp``...).
-        Missing parent directories are created. A failed download leaves no file behind.
+        """``save(path)`` for images from ``AsyncRailwail``: downloads with ``aread()``, then
+        writes (and converts) in a worker thread. Returns the absolute path written.
 
         Raises:
+            ValueError: The suffix names another image format and Pillow is not installed
+                (``pip install 'railwail[pil]'``) or cannot convert it; nothing is written.
             APIConnectionError: The download failed or timed out (after retries).
             APIError: The image host answered with an error status.
             ResponseValidationError: The image is too large or its data cannot be decoded.
@@ -188,7 +292,7 @@ class Image(APIResponse):
         import asyncio  # here, so that sync users never import it
 
         data = await self.aread()
-        return await asyncio.to_thread(atomic_write, target_path(path, data), data)
+        return await asyncio.to_thread(_write, path, data, self._stem(data))
 
     @property
     def format(self) -> str | None:
@@ -211,28 +315,39 @@ class Image(APIResponse):
         picture.load()
         return picture
 
-    def _repr_png_(self) -> bytes | None:
-        # Notebook display must not start network I/O: only bytes already at hand are shown.
+    def _picture(self) -> Picture:
+        """The image ready for display: downloaded if need be (within the size cap, with a
+        short timeout and no retries) and cached. Never raises: a failure is described."""
+        text = repr(self)
+        caption = self.revised_prompt or self.prompt or ""
         try:
             data = self._local_bytes()
-        except RailwailError:
-            return None
-        return data if data is not None and sniff(data)[1] == "image/png" else None
+            if data is None:
+                url = self._remote_url()
+                data = self._remember(self._download(url, DISPLAY_TIMEOUT), url)
+        except Exception as exc:  # a notebook cell must not fail because a picture did
+            return failed(text, caption, str(exc))
+        return picture(data, text, caption)
 
-    def _repr_html_(self) -> str | None:
-        try:
-            data = self._local_bytes()
-        except RailwailError:
-            data = None
-        alt = html.escape(self.revised_prompt or "generated image", quote=True)
-        if data is not None:
-            mime = sniff(data)[1]
-            src = f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
-        elif self.url and self.url.startswith(("http://", "https://")):
-            src = html.escape(self.url, quote=True)
-        else:
-            return None
-        return f'<img src="{src}" alt="{alt}" style="max-width: 100%"/>'
+    def _repr_mimebundle_(
+        self, include: Iterable[str] | None = None, exclude: Iterable[str] | None = None
+    ) -> dict[str, Any]:
+        # Jupyter's display: the picture once (a URL is downloaded, so that a saved notebook
+        # keeps it), and its repr as the text line.
+        return bundle(self._picture())
+
+    def __eq__(self, other: object) -> bool:
+        # The fields decide; what is private (cached bytes, the client, how it downloads) is
+        # not part of the value, so an image equals its copies and a fresh one of its fields.
+        if not isinstance(other, Image):
+            return NotImplemented
+        return (
+            type(self) is type(other)
+            and self.__dict__ == other.__dict__
+            and self.__pydantic_extra__ == other.__pydantic_extra__
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like every pydantic model
 
     def __repr__(self) -> str:
         if self.url and not self.url.startswith("data:"):
@@ -245,22 +360,140 @@ class Image(APIResponse):
         return f"Image({where}{extra})"
 
 
+def _write(path: str | os.PathLike[str], data: bytes, stem: str) -> Path:
+    raw = os.fspath(path)
+    target = Path(raw).expanduser()
+    if target.is_dir() or raw.endswith(("/", os.sep)):
+        return save_new(target, stem, sniff(data)[0], data)
+    final, payload = fit_suffix(target, data)
+    return atomic_write(final, payload)
+
+
+def _write_all(
+    directory: str | os.PathLike[str], images: Sequence[tuple[bytes, str]]
+) -> list[Path]:
+    target = Path(directory).expanduser()
+    return [save_new(target, stem, sniff(data)[0], data) for data, stem in images]
+
+
+class ImageList(list[Image]):
+    """The images ``run()`` returns: a ``list`` of ``Image`` that can also save them all at
+    once (``save_all``) and shows them all in a notebook."""
+
+    def save_all(self, directory: str | os.PathLike[str] = ".") -> list[Path]:
+        """Saves every image into ``directory`` (created if missing) and returns the paths,
+        in order. Each file is named after its prompt, model and place
+        (``a-cat_flux-schnell_1.png``) and never replaces a file: a taken name gets ``-2``,
+        ``-3``..., also against other processes saving into the same directory. Every image
+        is read before the first is written, so a failed download writes nothing.
+
+        Raises:
+            APIConnectionError: A download failed or timed out (after retries).
+            APIError: An image host answered with an error status.
+            ResponseValidationError: An image is too large or its data cannot be decoded.
+            OSError: A file could not be written.
+        """
+        pending = []
+        for image in self:
+            data = image.read()
+            pending.append((data, image._stem(data)))
+        return _write_all(directory, pending)
+
+    async def asave_all(self, directory: str | os.PathLike[str] = ".") -> list[Path]:
+        """``save_all(directory)`` for images from ``AsyncRailwail``: downloads them
+        concurrently, then writes in a worker thread. Returns the paths, in order.
+
+        Raises:
+            APIConnectionError: A download failed or timed out (after retries).
+            APIError: An image host answered with an error status.
+            ResponseValidationError: An image is too large or its data cannot be decoded.
+            OSError: A file could not be written.
+        """
+        import asyncio
+
+        blobs = await asyncio.gather(*(image.aread() for image in self))
+        pending = [(data, image._stem(data)) for image, data in zip(self, blobs, strict=True)]
+        return await asyncio.to_thread(_write_all, directory, pending)
+
+    def _repr_mimebundle_(
+        self, include: Iterable[str] | None = None, exclude: Iterable[str] | None = None
+    ) -> dict[str, Any]:
+        return row([image._picture() for image in self], repr(self))
+
+    @overload
+    def __getitem__(self, index: SupportsIndex) -> Image: ...
+    @overload
+    def __getitem__(self, index: slice) -> ImageList: ...
+    def __getitem__(self, index: SupportsIndex | slice) -> Image | ImageList:
+        if isinstance(index, slice):
+            return ImageList(super().__getitem__(index))
+        return super().__getitem__(index)
+
+
 class ImageResponse(APIResponse):
-    """The answer to an image generation: ``created`` and the list of images in ``data``."""
+    """The answer to an image generation: ``created`` and the list of images in ``data``.
+
+    It also knows the ``model`` and ``prompt`` it was made for, saves all its images at once
+    (``save_all``) and shows them all in a notebook.
+    """
 
     created: int | None = None
     data: list[Image]
 
-    def bind(self, *, fetch: Fetch | None = None, afetch: AsyncFetch | None = None) -> Self:
-        """Makes every image download through ``fetch`` (sync) or ``afetch`` (async)."""
-        for image in self.data:
+    _made_for: tuple[str, str] | None = PrivateAttr(default=None)
+
+    @property
+    def model(self) -> str | None:
+        """The model slug the images were generated with."""
+        return self._made_for[0] if self._made_for else None
+
+    @property
+    def prompt(self) -> str | None:
+        """The prompt sent."""
+        return self._made_for[1] if self._made_for else None
+
+    def _made_by(self, client: APIClient | AsyncAPIClient, model: str, prompt: str) -> Self:
+        """Gives the response, and each image, the request it answers and the client that
+        made it (images download through it while it is open)."""
+        self._made_for = (model, prompt)
+        for index, image in enumerate(self.data, start=1):
             # Straight into pydantic's private storage (see attach_meta): one write per image.
-            image.__pydantic_private__["_io"] = _ImageIO(None, fetch, afetch)  # type: ignore[index]
+            state = _ImageIO(client=client, made_for=MadeFor(model, prompt, index))
+            image.__pydantic_private__["_io"] = state  # type: ignore[index]  # set by pydantic
         return self
+
+    @property
+    def images(self) -> ImageList:
+        """``data`` as an ``ImageList`` (the same ``Image`` objects)."""
+        return ImageList(self.data)
+
+    def save_all(self, directory: str | os.PathLike[str] = ".") -> list[Path]:
+        """Saves every image into ``directory``: see ``ImageList.save_all``.
+
+        Raises:
+            APIConnectionError: A download failed or timed out (after retries).
+            APIError: An image host answered with an error status.
+            ResponseValidationError: An image is too large or its data cannot be decoded.
+            OSError: A file could not be written.
+        """
+        return self.images.save_all(directory)
+
+    async def asave_all(self, directory: str | os.PathLike[str] = ".") -> list[Path]:
+        """Saves every image into ``directory``, for responses from ``AsyncRailwail``: see
+        ``ImageList.asave_all``.
+
+        Raises:
+            APIConnectionError: A download failed or timed out (after retries).
+            APIError: An image host answered with an error status.
+            ResponseValidationError: An image is too large or its data cannot be decoded.
+            OSError: A file could not be written.
+        """
+        return await self.images.asave_all(directory)
 
     def __repr__(self) -> str:
         return f"ImageResponse(created={self.created!r}, data={self.data!r})"
 
-    def _repr_html_(self) -> str | None:
-        parts = [part for part in (image._repr_html_() for image in self.data) if part]
-        return "".join(parts) or None
+    def _repr_mimebundle_(
+        self, include: Iterable[str] | None = None, exclude: Iterable[str] | None = None
+    ) -> dict[str, Any]:
+        return row([image._picture() for image in self.data], repr(self))

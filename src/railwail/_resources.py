@@ -13,13 +13,82 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from ._allowed import ModelCategory
-from ._requests import CallOptions, call_options, get_model_request, list_models_params
+from ._api_client import APIClient
+from ._exceptions import NotFoundError
+from ._hints import (
+    SUGGEST_MAX_PAGES,
+    SUGGEST_PAGE_SIZE,
+    SUGGEST_TIMEOUT,
+    base_url_hint,
+    is_gateway_error,
+    requested_model,
+    suggest,
+)
+from ._logging import logger
+from ._requests import (
+    CallOptions,
+    RequestSpec,
+    call_options,
+    get_model_request,
+    list_models_params,
+)
 from ._requests import list_models_request as _page_request
 from ._utils import NOT_GIVEN, NotGiven
 
 if TYPE_CHECKING:
     from ._client import Railwail
     from ._models import Model
+
+
+class ModelPager:
+    """The models ``rw.models.list()`` matches: ``for model in pager``. Pages are
+    fetched lazily, one request per ``page_size`` models, as the loop reaches them; each loop
+    walks the catalogue from its first page.
+
+    Attributes:
+        pages_fetched: How many pages (requests) all loops over it have fetched so far.
+    """
+
+    def __init__(
+        self,
+        client: Railwail,
+        params: dict[str, Any],
+        options: CallOptions,
+        filters: Mapping[str, object],
+        page_size: int,
+    ) -> None:
+        self._client = client
+        self._params = params
+        self._options = options
+        self._filters = filters
+        self._page_size = page_size
+        self.pages_fetched = 0
+
+    def __iter__(self) -> Iterator[Model]:
+        return self._pages()
+
+    def _pages(self) -> Iterator[Model]:
+        from ._models import ModelPage
+
+        parse = self._client._parser(ModelPage)
+        offset = 0
+        while True:
+            spec = _page_request(self._params, offset, self._options)
+            page = self._client._request(spec, parse)
+            self.pages_fetched += 1
+            for model in page.data:
+                yield model
+            if not page.has_more or not page.data:
+                return
+            offset += len(page.data)
+
+    def __repr__(self) -> str:
+        given = [f"{name}={value!r}" for name, value in self._filters.items() if value is not None]
+        arguments = ", ".join([*given, f"page_size={self._page_size}"])
+        return (
+            f"<{type(self).__name__} {arguments}: {self.pages_fetched} page(s) fetched so far; "
+            "iterate it (for model in ...) for the models>"
+        )
 
 
 class Models:
@@ -38,9 +107,10 @@ class Models:
         timeout: float | httpx.Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> Iterator[Model]:
-        """Iterates every model matching the filters (``for model in ...``), one request
-        per page, lazily: nothing is sent before the first model is asked for.
+    ) -> ModelPager:
+        """Every model matching the filters, as a pager to iterate (``for model in
+        rw.models.list()``), one request per page, lazily: nothing is sent before the first
+        model is asked for, and no further page once the loop stops.
 
         Args:
             category: Only models of this category (text, image, embedding, video, audio).
@@ -52,7 +122,8 @@ class Models:
             extra_query: Extra query parameters for each page's request.
 
         Returns:
-            An iterator of ``Model``, across as many pages as there are.
+            An ``ModelPager`` of ``Model``, across as many pages as there are. Each
+            ``for`` over it walks the catalogue from the first page again.
 
         Raises:
             ValueError: A filter is out of range, at once.
@@ -62,20 +133,8 @@ class Models:
         """
         params = list_models_params(category, provider, featured, page_size)
         options = call_options(timeout, extra_headers, extra_query)
-        return self._pages(params, options)
-
-    def _pages(self, params: dict[str, Any], options: CallOptions) -> Iterator[Model]:
-        from ._models import ModelPage
-
-        parse = self._client._parser(ModelPage)
-        offset = 0
-        while True:
-            page = self._client._request(_page_request(params, offset, options), parse)
-            for model in page.data:
-                yield model
-            if not page.has_more or not page.data:
-                return
-            offset += len(page.data)
+        filters = {"category": category, "provider": provider, "featured": featured}
+        return ModelPager(self._client, params, options, filters, page_size)
 
     def get(
         self,
@@ -105,3 +164,41 @@ class Models:
         from ._models import Model
 
         return self._client._request(spec, self._client._parser(Model))
+
+    def _explain_not_found(self, exc: NotFoundError, spec: RequestSpec) -> None:
+        """Adds what to do to a 404: check ``base_url`` when the answer is not the gateway's
+        own, else the catalogue's closest slugs to a model it does not know."""
+        if not is_gateway_error(exc.body):
+            exc.hint = base_url_hint(self._client.base_url)
+            return
+        slug = requested_model(spec)
+        if exc.code != "model_not_found" or slug is None:
+            return
+        cache = self._client._state.slugs
+        if cache.slugs is None:
+            with cache.lock():
+                if cache.slugs is None:
+                    cache.slugs = self._catalogue_slugs()
+        exc.suggestions = suggest(slug, cache.slugs)
+
+    def _catalogue_slugs(self) -> tuple[str, ...]:
+        # Bounded and best effort: a short timeout, no retries, a few pages. If the catalogue
+        # cannot be read, the error goes without a suggestion (and no second lookup is made).
+        from ._models import ModelPage
+
+        # The I/O layer's _request, not the client's: this lookup explains no 404 of its own.
+        quick = self._client.with_options(timeout=SUGGEST_TIMEOUT, max_retries=0)
+        options = call_options()
+        params = list_models_params(None, None, None, SUGGEST_PAGE_SIZE)
+        slugs: list[str] = []
+        try:
+            for page_number in range(SUGGEST_MAX_PAGES):
+                spec = _page_request(params, len(slugs), options)
+                page = APIClient._request(quick, spec, quick._parser(ModelPage))
+                slugs.extend(model.slug or model.id for model in page.data)
+                if not page.has_more or not page.data:
+                    break
+                logger.debug("model suggestions: catalogue page %d read", page_number + 1)
+        except Exception as lookup_error:  # the 404 the caller gets matters, not this
+            logger.debug("model suggestions: the catalogue could not be read: %r", lookup_error)
+        return tuple(slugs)

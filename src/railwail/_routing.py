@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from ._allowed import ROUTES, Route
+from ._allowed import ROUTES, RUN_TYPES, Route
 from ._requests import CallOptions, chat_request, embed_request, image_request
 
 # Checked in order: the first family that matches wins, so "gpt-image-1" is an image model
@@ -66,9 +66,13 @@ def route_from_slug(model: str) -> Route | None:
 
 
 def check_type(type_: object) -> Route | None:
+    """The route ``run(type=...)`` names: a route, or a catalogue category ("text",
+    "embedding") standing for one."""
     if type_ is None or type_ in ROUTES:
         return type_
-    allowed = ", ".join(repr(r) for r in ROUTES)
+    if isinstance(type_, str) and type_ in CATEGORY_ROUTES:
+        return CATEGORY_ROUTES[type_]
+    allowed = ", ".join(repr(r) for r in RUN_TYPES)
     raise ValueError(f"type must be one of {allowed} or None; got {type_!r}")
 
 

@@ -161,8 +161,10 @@ class _StreamCore:
         """The rate-limit headers sent with this stream."""
         return RateLimit.from_headers(self.response.headers)
 
+    @property
     def text(self) -> str:
-        """The text of the first choice received so far (all of it once the stream is done)."""
+        """The text of the first choice received so far (all of it once the stream is done),
+        like ``ChatResponse.text`` and ``ChatChunk.text``."""
         return "".join(self._parts)
 
     def _chunks(self, events: list[ServerSentEvent]) -> Iterator[ChatChunk]:
@@ -282,7 +284,7 @@ class ChatStream(_StreamCore):
         the whole text of the first choice."""
         for _ in self:
             pass
-        return self.text()
+        return self.text
 
     def close(self) -> None:
         """Closes the HTTP response; iteration stops."""
@@ -336,7 +338,7 @@ class AsyncChatStream(_StreamCore):
         the whole text of the first choice."""
         async for _ in self:
             pass
-        return self.text()
+        return self.text
 
     async def aclose(self) -> None:
         """Closes the HTTP response; iteration stops."""

@@ -4,7 +4,6 @@ output formatting."""
 from __future__ import annotations
 
 import argparse
-import os
 from datetime import datetime
 from pathlib import Path
 
@@ -140,45 +139,6 @@ def test_is_directory(tmp_path: Path) -> None:
     assert _files.is_directory(str(tmp_path))
     assert _files.is_directory("not-yet/")
     assert not _files.is_directory(str(tmp_path / "file.png"))
-
-
-def test_extension() -> None:
-    assert _files.extension("image/jpeg") == ".jpg"
-    assert _files.extension(None) == ".bin"
-    assert _files.extension("image/tiff") == ".bin"
-
-
-def test_save_new_never_overwrites(tmp_path: Path) -> None:
-    (tmp_path / "cat.png").write_bytes(b"first")
-    second = _files.save_new(tmp_path, "cat", ".png", b"second")
-    third = _files.save_new(tmp_path, "cat", ".png", b"third")
-    assert (second.name, third.name) == ("cat-2.png", "cat-3.png")
-    assert (tmp_path / "cat.png").read_bytes() == b"first"
-    assert second.read_bytes() == b"second"
-    assert sorted(os.listdir(tmp_path)) == ["cat-2.png", "cat-3.png", "cat.png"]
-
-
-def test_save_new_without_hard_links(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def no_links(src: object, dst: object) -> None:
-        raise PermissionError("no hard links here")
-
-    monkeypatch.setattr(os, "link", no_links)
-    (tmp_path / "cat.png").write_bytes(b"first")
-    path = _files.save_new(tmp_path, "cat", ".png", b"second")
-    assert path.name == "cat-2.png"
-    assert sorted(os.listdir(tmp_path)) == ["cat-2.png", "cat.png"]
-
-
-def test_save_new_interrupted_leaves_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def interrupted(tmp: Path, target: Path) -> bool:
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(_files, "_publish", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        _files.save_new(tmp_path / "out", "cat", ".png", b"data")
-    assert os.listdir(tmp_path / "out") == []
 
 
 # -- formatting -----------------------------------------------------------------------------------

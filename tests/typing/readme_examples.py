@@ -1,5 +1,5 @@
-"""The README's examples, as functions: mypy --strict checks that they type-check, and
-tests/test_readme_examples.py runs them against the local emulator."""
+"""Typical README code, as functions that mypy --strict checks (the README's blocks
+themselves run as tests against the emulator: conftest.py). Never run, only checked."""
 
 from __future__ import annotations
 
@@ -10,11 +10,21 @@ from railwail import (
     AsyncRailwail,
     ChatMessage,
     InsufficientCreditsError,
+    MissingAPIKeyError,
+    NotFoundError,
     Railwail,
+    RailwailError,
     RateLimitError,
     railwail,
 )
-from railwail.types import ChatResponse, EmbeddingResponse, Image, ImageResponse, Model
+from railwail.types import (
+    ChatResponse,
+    EmbeddingResponse,
+    Image,
+    ImageList,
+    ImageResponse,
+    Model,
+)
 
 
 def quickstart(rw: Railwail, out: Path) -> tuple[Path, str, ChatResponse, list[list[float]]]:
@@ -35,7 +45,10 @@ def quickstart(rw: Railwail, out: Path) -> tuple[Path, str, ChatResponse, list[l
 async def quickstart_async(rw: AsyncRailwail, out: Path) -> str:
     res = await rw.image("flux-schnell", "A cat in space")
     await res.data[0].asave(out / "cat.png")
+    saved: list[Path] = await res.asave_all(out)
+    print(saved, res.model, res.prompt)
     reply: str = await rw.run("gpt-4o", "Hello!")
+    await rw.close()  # the same as aclose()
     return reply
 
 
@@ -54,8 +67,14 @@ def images_section(rw: Railwail, out: Path) -> list[bytes]:
     for image in res.data:
         print(image.revised_prompt)
         data: bytes = image.read()
-        image.save(f"{out}/out/")  # a directory: out/railwail-<hash>.png
+        image.save(f"{out}/out/")  # a directory: out/a-lighthouse-at-dawn_dall-e-3_1.png
         blobs.append(data)
+    paths: list[Path] = res.save_all(out / "lighthouses")
+    images: ImageList = rw.run("flux-schnell", "A red fox", n=3)
+    images.save_all(out / "foxes")
+    first: Image = images[0]
+    fox: Path = first.save(out / "fox")
+    print(paths, fox, first.prompt, first.model, first.index)
     return blobs
 
 
@@ -80,7 +99,7 @@ def chat_section(rw: Railwail) -> tuple[str, str]:
         for chunk in stream:
             print(chunk.text, end="", flush=True)
     print()
-    return res.text, stream.text()
+    return res.text, stream.text
 
 
 async def stream_async(rw: AsyncRailwail) -> str:
@@ -96,9 +115,9 @@ def embeddings_and_run(rw: Railwail) -> tuple[list[list[float]], list[Image], st
     matrix = res.to_numpy()  # numpy float32 array, one row per input
     assert matrix.shape == (2, len(vectors[0]))
     assert matrix.tolist() == vectors  # the same float32 values
-    images: list[Image] = rw.run("flux-schnell", "A cat")
+    images: list[Image] = rw.run("flux-schnell", "A cat")  # an ImageList is a list[Image]
     text: str = rw.run("gpt-4o", [{"role": "user", "content": "Hi"}])
-    forced: str = rw.run("sonar-pro", "Hi", type="chat")
+    forced: str = rw.run("sonar-pro", "Hi", type="text")
     return vectors, images, text, forced
 
 
@@ -118,7 +137,18 @@ def errors(rw: Railwail) -> str:
         return f"wait {err.retry_after} until {err.reset}"
     except InsufficientCreditsError:
         return "top up at https://railwail.com/billing"
+    except NotFoundError as err:
+        suggestions: list[str] = err.suggestions
+        return f"did you mean {suggestions}?"
     return "ok"
+
+
+def missing_key() -> RailwailError:
+    try:
+        railwail()
+    except MissingAPIKeyError as err:  # a RailwailError and a ValueError
+        return err
+    raise AssertionError("a key was found")
 
 
 def factory(api_key: str, base_url: str) -> tuple[Railwail, Railwail]:

@@ -168,7 +168,7 @@ class Context:
 
     def client(self, **overrides: Any) -> Railwail:
         """A client configured by the global options (``overrides`` win over them)."""
-        from railwail import Railwail
+        from railwail import MissingAPIKeyError, Railwail
 
         options: dict[str, Any] = {"api_key": self.api_key, "base_url": self.base_url}
         if self.timeout is not None:
@@ -179,8 +179,7 @@ class Context:
         try:
             client = Railwail(**options)
         except (ValueError, TypeError) as exc:
-            key = options["api_key"] if options["api_key"] is not None else self.key_origin()[0]
-            code = EXIT_AUTH if key is None or not key.strip() else EXIT_USAGE
+            code = EXIT_AUTH if isinstance(exc, MissingAPIKeyError) else EXIT_USAGE
             raise CLIError(str(exc), code) from None
         log.debug("client: %r", client)  # repr masks the key and says where it came from
         return client

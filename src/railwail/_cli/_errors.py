@@ -6,6 +6,7 @@ from railwail import (
     APIConnectionError,
     AuthenticationError,
     InsufficientCreditsError,
+    MissingAPIKeyError,
     PermissionDeniedError,
     RailwailError,
     RateLimitError,
@@ -39,7 +40,7 @@ def exit_code_for(exc: BaseException) -> int:
         return exc.code
     if isinstance(exc, KeyboardInterrupt):
         return EXIT_INTERRUPTED
-    if isinstance(exc, AuthenticationError | PermissionDeniedError):
+    if isinstance(exc, AuthenticationError | PermissionDeniedError | MissingAPIKeyError):
         return EXIT_AUTH
     if isinstance(exc, InsufficientCreditsError):
         return EXIT_CREDITS

@@ -8,9 +8,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from railwail._files import extension, fit_suffix, save_new
+
 from ._common import Context, Subparsers, add_command
 from ._errors import usage_error
-from ._files import default_stem, extension, is_directory, save_new
+from ._files import default_stem, is_directory
 
 if TYPE_CHECKING:
     from railwail import Image
@@ -115,9 +117,11 @@ def _save(
     assert output is not None
     if count == 1:
         return image.save(output)  # the file asked for, replaced atomically if it exists
-    # More images than the one file -o named (the model chose to send several): number them.
+    # More images than the one file -o named (the model chose to send several): number them,
+    # with the suffix (and format) save() would give the one file.
     target = Path(output).expanduser()
-    return save_new(target.parent, f"{target.stem}-{index}", target.suffix or suffix, data)
+    numbered, payload = fit_suffix(target.with_name(f"{target.stem}-{index}{target.suffix}"), data)
+    return save_new(numbered.parent, numbered.stem, numbered.suffix, payload)
 
 
 def _describe(

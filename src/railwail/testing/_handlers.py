@@ -54,10 +54,15 @@ def require_model(body: dict[str, Any], category: str) -> dict[str, Any]:
         raise GatewayError(404, f"Model '{slug}' not found", code="model_not_found")
     if entry["category"] != category:
         raise bad_request(
-            f"'model': '{slug}' is a {entry['category']} model; this endpoint needs "
-            f"a {category} model"
+            f"'model': '{slug}' is {_a(entry['category'])} model; this endpoint needs "
+            f"{_a(category)} model"
         )
     return entry
+
+
+def _a(word: str) -> str:
+    """``word`` with its indefinite article: "an image", "a text"."""
+    return f"{'an' if word[:1] in ('a', 'e', 'i', 'o', 'u') else 'a'} {word}"
 
 
 def optional_number(
