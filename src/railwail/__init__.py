@@ -29,6 +29,8 @@ from ._exceptions import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    BatchAbortedError,
+    BudgetExceededError,
     InsufficientCreditsError,
     NotFoundError,
     PermissionDeniedError,
@@ -45,6 +47,8 @@ from ._version import __version__
 if TYPE_CHECKING:
     from .types import (
         AsyncChatStream,
+        BatchItemResult,
+        BatchResult,
         ChatChunk,
         ChatMessage,
         ChatResponse,
@@ -64,6 +68,10 @@ __all__ = [
     "AsyncRailwail",
     "AuthenticationError",
     "BadRequestError",
+    "BatchAbortedError",
+    "BatchItemResult",
+    "BatchResult",
+    "BudgetExceededError",
     "ChatChunk",
     "ChatMessage",
     "ChatResponse",
@@ -93,6 +101,8 @@ __all__ = [
 _LAZY_TYPES = frozenset(
     {
         "AsyncChatStream",
+        "BatchItemResult",
+        "BatchResult",
         "ChatChunk",
         "ChatMessage",
         "ChatResponse",

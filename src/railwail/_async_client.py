@@ -6,7 +6,8 @@ lines over a pure request builder from ``_requests`` and the I/O of ``AsyncAPICl
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 import httpx
@@ -28,6 +29,7 @@ from ._run import chat_messages, image_prompt, plan_run, route_or_lookup, unsupp
 from ._utils import NOT_GIVEN
 
 if TYPE_CHECKING:
+    from ._batch_result import BatchItemResult, BatchResult
     from ._image import Image, ImageResponse
     from ._models import ChatResponse, EmbeddingResponse
     from ._streaming import AsyncChatStream
@@ -118,6 +120,111 @@ class AsyncRailwail(AsyncAPIClient):
             options=call_options(timeout, extra_headers, extra_query, extra_body, idempotency_key),
         )
         return await self._request(spec, self._parse_images)
+
+    async def image_batch(
+        self,
+        model: str,
+        prompts: Iterable[str | Mapping[str, Any]],
+        *,
+        out_dir: str | os.PathLike[str],
+        concurrency: int = 4,
+        max_credits: float | None = None,
+        progress: bool = False,
+        on_item: Callable[[BatchItemResult], object] | None = None,
+        n: int | None = None,
+        size: str | None = None,
+        quality: ImageQuality | None = None,
+        style: ImageStyle | None = None,
+        negative_prompt: str | None = None,
+        response_format: ImageResponseFormat | None = None,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> BatchResult:
+        """Generates many images within the gateway's rate limit and saves them in ``out_dir``,
+        resumably and never paying twice for one item.
+
+        Every item is checked before anything is sent. The batch paces itself by the
+        ``X-RateLimit-*`` headers of every answer, waits out a 429 and retries its item, and
+        retries other failures as ``max_retries`` allows. Each finished item is recorded in
+        ``out_dir/railwail-batch.jsonl``; running the same batch into the same ``out_dir``
+        again skips the items done (status ``"skipped"``), retries the failed ones and makes
+        again, moving the old files to ``out_dir/replaced/``, the items whose parameters
+        changed. Each item is sent with an ``Idempotency-Key`` derived from the batch, the
+        directory and the item, so a request in flight when a run died is not charged again
+        when the next run sends it.
+
+        Args:
+            model: An image model slug, e.g. ``"flux-schnell"``.
+            prompts: Prompt strings, or dicts with a ``"prompt"`` and any of ``"name"`` (the
+                file name, without extension), ``"n"``, ``"size"``, ``"quality"``,
+                ``"style"``, ``"negative_prompt"``, ``"response_format"``; other keys are sent
+                as extra body fields of that item. Files are named ``<index>-<first words of
+                the prompt>`` (``00042-a-red-fox.png``) unless ``"name"`` is given.
+            out_dir: The directory for the images and the manifest (created if missing).
+            concurrency: Requests in flight at most, 1-100 (default 4: enough to keep a
+                paid key's 60 requests a minute busy with images that take seconds; the
+                rate limit, not this, sets the pace).
+            max_credits: A budget: the catalogue's price times the images still to make must
+                not exceed it, checked before anything is sent.
+            progress: Shows a progress bar (tqdm: a widget in Jupyter, a bar on stderr in
+                a terminal) with done, failed and skipped counts, rate and time left.
+            on_item: Called with each item's ``BatchItemResult`` once it is final in this run
+                (skipped items first, then each done or failed one), from the thread that
+                runs the batch. If it raises, the batch stops as on a 402.
+            n: How many images per item, 1-4 (an item's ``"n"`` wins).
+            size: ``"WIDTHxHEIGHT"`` for every item (an item's ``"size"`` wins).
+            quality: ``"standard"`` or ``"hd"``.
+            style: ``"vivid"`` or ``"natural"``.
+            negative_prompt: What to leave out of every image.
+            response_format: ``"url"`` or ``"b64_json"``.
+            timeout: Overrides the client's timeout for each request.
+            extra_headers: Extra headers for every request.
+            extra_query: Extra query parameters for every request.
+            extra_body: Extra JSON fields for every request (an item's own fields win).
+
+        Returns:
+            The ``BatchResult``: each item's status, files, request id, revised prompt or
+            error, and the totals, the time taken and an estimate of the credits spent.
+
+        Raises:
+            ValueError: An argument or an item is out of range (the message names the item's
+                index and the field), before anything is sent.
+            TypeError: An argument or an item has the wrong type, before anything is sent.
+            BudgetExceededError: The batch would cost more than ``max_credits``, before
+                anything is sent.
+            BatchAbortedError: The gateway refused the key (401), its permissions (403) or
+                its credits (402), an image could not be saved, or ``on_item`` raised: no
+                item was launched after that, the ones in flight were let finish and
+                recorded. ``.result`` has the items so far, ``.cause`` the error.
+            NotFoundError: The model is not in the catalogue, before anything is sent.
+        """
+        from ._async_batch import run_batch
+
+        options = {
+            "n": n,
+            "size": size,
+            "quality": quality,
+            "style": style,
+            "negative_prompt": negative_prompt,
+            "response_format": response_format,
+            "timeout": timeout,
+            "extra_headers": extra_headers,
+            "extra_query": extra_query,
+            "extra_body": extra_body,
+        }
+        return await run_batch(
+            self,
+            model,
+            prompts,
+            out_dir=out_dir,
+            concurrency=concurrency,
+            max_credits=max_credits,
+            progress=progress,
+            on_item=on_item,
+            options=options,
+        )
 
     @overload
     async def chat(

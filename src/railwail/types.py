@@ -1,5 +1,6 @@
 """Public types of railwail's responses and arguments."""
 
+from ._batch_result import BatchItemResult, BatchResult, BatchStatus
 from ._image import Image, ImageResponse
 from ._models import (
     ChatChoice,
@@ -21,6 +22,9 @@ from ._streaming import AsyncChatStream, ChatStream
 
 __all__ = [
     "AsyncChatStream",
+    "BatchItemResult",
+    "BatchResult",
+    "BatchStatus",
     "ChatChoice",
     "ChatChunk",
     "ChatChunkChoice",
