@@ -60,7 +60,7 @@ class Governor:
     tokens: int | None = None
     reset: float | None = None  # when the current window ends
     blocked_until: float = 0.0
-    strikes: int = 0  # 429s in a row
+    strikes: int = 0  # 429s in a row (those of one burst count once)
     _ended: float | None = field(default=None, repr=False)  # the reset of the last window
 
     def delay(self) -> float | None:
@@ -98,17 +98,15 @@ class Governor:
     def rate_limited(self, seen: Observation | None, retry_after: float | None) -> None:
         """A 429: no launch until the server's hint, or a growing backoff without one."""
         self.in_flight -= 1
-        self.strikes += 1
+        now = self.clock()
+        if now >= self.blocked_until:
+            self.strikes += 1  # not one more answer of a burst already being waited out
         if seen is not None:
             self.observe(seen)
         wait = retry_after
         if wait is None or self.strikes > 1:
             wait = max(wait or 0.0, self.backoff(self.strikes - 1))
-        self.blocked_until = max(self.blocked_until, self.clock() + wait + RESET_MARGIN)
-        if self.reset is None:
-            self.tokens = None  # the block paces the next try
-        else:
-            self.tokens = min(self.tokens or 0, 0)
+        self.blocked_until = max(self.blocked_until, now + wait + RESET_MARGIN)
 
     def observe(self, seen: Observation) -> None:
         """Takes in an answer's headers (the answering request is no longer in flight)."""

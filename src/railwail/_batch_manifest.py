@@ -226,6 +226,7 @@ class Manifest:
                 )
             if size > contents.end:
                 handle.truncate(contents.end)
+            _remove_leftovers(out_dir)
             manifest = cls(out_dir, header, handle)
             if contents.header is None:
                 manifest._append(header.to_json())
@@ -261,6 +262,14 @@ class Manifest:
         self._handle.write(line.encode("utf-8"))
         self._handle.flush()
         os.fsync(self._handle.fileno())
+
+
+def _remove_leftovers(out_dir: Path) -> None:
+    """Removes the temporary files of writes a killed run left half done (``atomic_write``
+    names them ``.rw-<random>.tmp`` and cleans up after any failure it lives through)."""
+    for leftover in out_dir.glob(".rw-*.tmp"):
+        leftover.unlink(missing_ok=True)
+        logger.info("removed %s, left by an interrupted run", leftover)
 
 
 def _lock(handle: BinaryIO) -> bool:

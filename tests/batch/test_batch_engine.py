@@ -236,3 +236,24 @@ def test_describe() -> None:
     assert describe(ValueError()) == "ValueError: ValueError"
     wrapped = APIConnectionError("Connection reset", method="POST", url="http://h/x")
     assert "\n" not in describe(wrapped)
+
+
+def test_batch_aborted_error_says_what_was_done_and_survives_pickle() -> None:
+    import pickle
+
+    from railwail import BatchAbortedError
+
+    eng = engine(items(3))
+    job = launch(eng)
+    eng.finish(job, done(job))
+    cause = InsufficientCreditsError("no credits", status=402, request_id="r9")
+    err = BatchAbortedError("The batch stopped", eng.result(1.25), cause)
+    assert str(err) == (
+        "The batch stopped. 3 item(s): 1 done, 0 skipped, 0 failed, 2 pending in 1.2 s, "
+        "about 5 credits; run the batch again to resume (finished items are skipped)"
+    )
+    copy = pickle.loads(pickle.dumps(err))
+    assert str(copy) == str(err)
+    assert copy.result == err.result
+    assert isinstance(copy.cause, InsufficientCreditsError)
+    assert copy.cause.request_id == "r9"

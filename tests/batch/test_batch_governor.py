@@ -115,6 +115,30 @@ def test_a_429_blocks_until_its_hint(clock: Clock) -> None:
     assert governor.strikes == 0
 
 
+def test_a_429_while_the_window_has_room_waits_its_hint_only(clock: Clock) -> None:
+    # Not the window's limit (another limit of the gateway's): the hint says when to try again.
+    governor = Governor(4, clock)
+    governor.launch()
+    governor.rate_limited(Observation(limit=60, remaining=50, reset=T0 + 60), retry_after=0.2)
+    assert governor.delay() == pytest.approx(0.2 + RESET_MARGIN)
+    clock.now += 0.3
+    assert launches(governor) == 4
+
+
+def test_the_429s_of_one_burst_count_as_one_strike(clock: Clock) -> None:
+    governor = Governor(4, clock, backoff=lambda n: 10.0 * 2**n)
+    assert launches(governor) == 4
+    for _ in range(3):
+        governor.rate_limited(None, retry_after=0.2)
+    assert governor.strikes == 1
+    assert governor.delay() == pytest.approx(0.2 + RESET_MARGIN)
+    clock.now += 0.3
+    assert launches(governor) == 3
+    governor.rate_limited(None, retry_after=0.2)  # after the wait: refused again
+    assert governor.strikes == 2
+    assert governor.delay() == pytest.approx(20 + RESET_MARGIN)
+
+
 def test_429s_without_a_hint_back_off_and_never_busy_loop(clock: Clock) -> None:
     governor = Governor(1, clock, backoff=lambda n: 0.5 * 2**n)
     waits = []

@@ -130,6 +130,13 @@ def test_a_torn_tail_is_cut_off_before_appending(tmp_path: Path) -> None:
     assert read(tmp_path).records == {0: DONE, 1: record}
 
 
+def test_temporary_files_of_a_killed_run_are_removed(tmp_path: Path) -> None:
+    (tmp_path / ".rw-0123456789ab.tmp").write_bytes(b"half an image")
+    (tmp_path / "keep.tmp").write_bytes(b"not ours")
+    Manifest.open(tmp_path, read(tmp_path), HEADER).close()
+    assert names(tmp_path) == ["keep.tmp", MANIFEST_NAME]
+
+
 def test_one_run_at_a_time(tmp_path: Path) -> None:
     first = Manifest.open(tmp_path, read(tmp_path), HEADER)
     try:
