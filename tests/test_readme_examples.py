@@ -59,6 +59,22 @@ def test_sections(examples: ModuleType, fake_gateway: FakeGateway, tmp_path: Pat
         assert examples.errors(rw) == "ok"
 
 
+def test_bulk_generation(examples: ModuleType, fake_gateway: FakeGateway, tmp_path: Path) -> None:
+    with Railwail(fake_gateway.api_key, base_url=fake_gateway.url) as rw:
+        result = examples.bulk_generation(rw, tmp_path)
+        again = examples.bulk_generation(rw, tmp_path)
+    assert result.counts == {"done": 3, "skipped": 0, "failed": 0, "pending": 0}
+    assert result.credits_spent == 15
+    assert [p.name for p in result.paths] == [
+        "00000-a-red-fox-in-the-snow.png",
+        "00001-a-blue-whale-watercolour.png",
+        "cover.png",
+    ]
+    assert all(p.read_bytes().startswith(PNG_SIGNATURE) for p in result.paths)
+    assert again.counts["skipped"] == 3
+    assert len(fake_gateway.requests_to("/images/generations")) == 3
+
+
 def test_errors_example_catches_what_the_gateway_sends(
     examples: ModuleType, tmp_path: Path
 ) -> None:

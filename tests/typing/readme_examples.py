@@ -14,7 +14,14 @@ from railwail import (
     RateLimitError,
     railwail,
 )
-from railwail.types import ChatResponse, EmbeddingResponse, Image, ImageResponse, Model
+from railwail.types import (
+    BatchResult,
+    ChatResponse,
+    EmbeddingResponse,
+    Image,
+    ImageResponse,
+    Model,
+)
 
 
 def quickstart(rw: Railwail, out: Path) -> tuple[Path, str, ChatResponse, list[list[float]]]:
@@ -57,6 +64,23 @@ def images_section(rw: Railwail, out: Path) -> list[bytes]:
         image.save(f"{out}/out/")  # a directory: out/railwail-<hash>.png
         blobs.append(data)
     return blobs
+
+
+def bulk_generation(rw: Railwail, out: Path) -> BatchResult:
+    result = rw.image_batch(
+        "flux-schnell",
+        [
+            "a red fox in the snow",
+            "a blue whale, watercolour",
+            {"prompt": "a lighthouse at dawn", "size": "512x512", "name": "cover"},
+        ],
+        out_dir=out / "catalogue",
+        max_credits=100,  # refuse to start if the images would cost more
+    )
+    print(result.summary())  # 3 item(s): 3 done, 0 skipped, 0 failed in 2.1 s, about 15 credits
+    for item in result.failed:
+        print(item.index, item.error)
+    return result
 
 
 def chat_section(rw: Railwail) -> tuple[str, str]:
