@@ -142,39 +142,30 @@ class AsyncRailwail(AsyncAPIClient):
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> BatchResult:
-        """Generates many images within the gateway's rate limit and saves them in ``out_dir``,
-        resumably and never paying twice for one item.
+        """Generates an image (or ``n``) per prompt into ``out_dir``, within the gateway's rate
+        limit, resumably and never paying twice for an item (README: Bulk generation).
 
-        Every item is checked before anything is sent. The batch paces itself by the
-        ``X-RateLimit-*`` headers of every answer, waits out a 429 and retries its item, and
-        retries other failures as ``max_retries`` allows. Each finished item is recorded in
-        ``out_dir/railwail-batch.jsonl``; running the same batch into the same ``out_dir``
-        again skips the items done (status ``"skipped"``), retries the failed ones and makes
-        again, moving the old files to ``out_dir/replaced/``, the items whose parameters
-        changed. Each item is sent with an ``Idempotency-Key`` derived from the batch, the
-        directory and the item, so a request in flight when a run died is not charged again
-        when the next run sends it.
+        Every item is checked before anything is sent. Launches are paced by the
+        ``X-RateLimit-*`` headers; a 429 is waited out and its item retried; other failures
+        are retried as ``max_retries`` allows, then recorded. Finished items are recorded in
+        ``out_dir/railwail-batch.jsonl``: the same batch run into the same ``out_dir`` again
+        skips them, and sends the rest with the same idempotency keys.
 
         Args:
             model: An image model slug, e.g. ``"flux-schnell"``.
             prompts: Prompt strings, or dicts with a ``"prompt"`` and any of ``"name"`` (the
-                file name, without extension), ``"n"``, ``"size"``, ``"quality"``,
-                ``"style"``, ``"negative_prompt"``, ``"response_format"``; other keys are sent
-                as extra body fields of that item. Files are named ``<index>-<first words of
-                the prompt>`` (``00042-a-red-fox.png``) unless ``"name"`` is given.
+                file name), ``"n"``, ``"size"``, ``"quality"``, ``"style"``,
+                ``"negative_prompt"``, ``"response_format"``; other keys are sent as extra
+                body fields of that item.
             out_dir: The directory for the images and the manifest (created if missing).
-            concurrency: Requests in flight at most, 1-100 (default 4: enough to keep a
-                paid key's 60 requests a minute busy with images that take seconds; the
-                rate limit, not this, sets the pace).
-            max_credits: A budget: the catalogue's price times the images still to make must
-                not exceed it, checked before anything is sent.
-            progress: Shows a progress bar (tqdm: a widget in Jupyter, a bar on stderr in
-                a terminal) with done, failed and skipped counts, rate and time left.
-            on_item: Called with each item's ``BatchItemResult`` once it is final in this run
-                (skipped items first, then each done or failed one), from the thread that
-                runs the batch. If it raises, the batch stops as on a 402.
-            n: How many images per item, 1-4 (an item's ``"n"`` wins).
-            size: ``"WIDTHxHEIGHT"`` for every item (an item's ``"size"`` wins).
+            concurrency: Requests in flight at most, 1-100 (default 4).
+            max_credits: Refuse to start if the images still to make would cost more, by
+                the catalogue's ``pricing.credit_cost_fixed``.
+            progress: Show a progress bar (tqdm: a widget in Jupyter, stderr in a terminal).
+            on_item: Called with each item's ``BatchItemResult`` once final in this run
+                (skipped items first). If it raises, the batch stops as on a 402.
+            n: Images per item, 1-4.
+            size: ``"WIDTHxHEIGHT"``.
             quality: ``"standard"`` or ``"hd"``.
             style: ``"vivid"`` or ``"natural"``.
             negative_prompt: What to leave out of every image.
@@ -185,20 +176,18 @@ class AsyncRailwail(AsyncAPIClient):
             extra_body: Extra JSON fields for every request (an item's own fields win).
 
         Returns:
-            The ``BatchResult``: each item's status, files, request id, revised prompt or
-            error, and the totals, the time taken and an estimate of the credits spent.
+            The ``BatchResult``: each item's status (done, skipped, failed, pending), files,
+            request id, revised prompt or error; the totals and the credits spent.
 
         Raises:
-            ValueError: An argument or an item is out of range (the message names the item's
-                index and the field), before anything is sent.
+            ValueError: An argument or an item is out of range (naming the item's index and
+                field), before anything is sent.
             TypeError: An argument or an item has the wrong type, before anything is sent.
-            BudgetExceededError: The batch would cost more than ``max_credits``, before
-                anything is sent.
-            BatchAbortedError: The gateway refused the key (401), its permissions (403) or
-                its credits (402), an image could not be saved, or ``on_item`` raised: no
-                item was launched after that, the ones in flight were let finish and
-                recorded. ``.result`` has the items so far, ``.cause`` the error.
+            BudgetExceededError: Over ``max_credits``, before anything is sent.
             NotFoundError: The model is not in the catalogue, before anything is sent.
+            BatchAbortedError: The gateway refused the key (401), its permissions (403) or
+                its credits (402), or ``on_item`` raised: the items in flight were let finish
+                and recorded; ``.result`` has the items so far, ``.cause`` the error.
         """
         from ._async_batch import run_batch
 

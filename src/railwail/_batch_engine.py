@@ -20,6 +20,7 @@ from ._batch_manifest import Record
 from ._batch_plan import BatchItem, file_name, index_width
 from ._batch_result import BatchItemResult, BatchResult
 from ._exceptions import (
+    APIError,
     AuthenticationError,
     InsufficientCreditsError,
     PermissionDeniedError,
@@ -30,6 +31,10 @@ from ._retry import is_retryable
 
 # Statuses after which no item is launched: the key, its permissions or its credits.
 FATAL_ERRORS = (AuthenticationError, PermissionDeniedError, InsufficientCreditsError)
+# A 409 says that a request with the item's idempotency key is still being made (a run that
+# died left it in flight): worth waiting for, with backoff, well beyond max_retries (about a
+# minute more), since it ends in the answer already paid for.
+IN_PROGRESS_RETRIES = 10
 
 Kind = Literal["done", "retry", "rate_limited", "failed", "fatal", "discarded"]
 
@@ -40,6 +45,8 @@ def error_kind(exc: BaseException, attempt: int, max_retries: int) -> Kind:
         return "rate_limited"
     if isinstance(exc, FATAL_ERRORS):
         return "fatal"
+    if isinstance(exc, APIError) and exc.status == 409:
+        max_retries += IN_PROGRESS_RETRIES
     if isinstance(exc, RailwailError):
         return "retry" if attempt <= max_retries and is_retryable(exc) else "failed"
     return "fatal"  # not the gateway's answer: a file that cannot be written, a bug
@@ -137,6 +144,29 @@ class BatchEngine:
             elif record is not None and record.status == "done":
                 self.stale_files.extend(record.files)  # made with other parameters
             self._queue.append((item, 1))
+        self._check_names_free()
+
+    def _check_names_free(self) -> None:
+        """An item to make must not be saved over the file of an item an earlier run made
+        (which keeps the name it was saved under, even if its ``name`` changed since).
+
+        Raises:
+            ValueError: Naming both items.
+        """
+        taken = {
+            Path(path.name).stem: index
+            for index, result in self.results.items()
+            for path in result.paths
+        }
+        for item, _ in self._queue:
+            for image in range(item.n):
+                stem = file_name(item, image, item.n, "", self._width)
+                other = taken.get(stem)
+                if other is not None:
+                    raise ValueError(
+                        f"prompts[{item.index}]: its file name {stem!r} is taken by the file "
+                        f"prompts[{other}] was saved as by an earlier run; give it another 'name'"
+                    )
 
     # -- what to do next -------------------------------------------------------------------
 

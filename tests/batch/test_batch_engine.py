@@ -10,6 +10,7 @@ import pytest
 
 from railwail import (
     APIConnectionError,
+    APIError,
     AuthenticationError,
     BadRequestError,
     InsufficientCreditsError,
@@ -201,6 +202,7 @@ def _error(status: int) -> Exception:
         402: InsufficientCreditsError("x", status=402),
         403: PermissionDeniedError("x", status=403),
         429: RateLimitError("x", status=429),
+        409: APIError("x", status=409, code="idempotency_key_in_use"),
         503: ServerError("x", status=503),
         504: ServerError("x", status=504, retry_after=3600),  # longer than the SDK waits
     }[status]
@@ -218,6 +220,9 @@ def _error(status: int) -> Exception:
         (_error(503), 2, "retry"),
         (_error(503), 3, "failed"),  # max_retries=2: three attempts
         (_error(504), 1, "failed"),
+        (_error(409), 3, "retry"),  # still being made: waited for beyond max_retries
+        (_error(409), 12, "retry"),
+        (_error(409), 13, "failed"),
         (APIConnectionError("reset"), 1, "retry"),
         (ResponseValidationError("junk"), 1, "failed"),
         (OSError("disk full"), 1, "fatal"),
@@ -257,3 +262,11 @@ def test_batch_aborted_error_says_what_was_done_and_survives_pickle() -> None:
     assert copy.result == err.result
     assert isinstance(copy.cause, InsufficientCreditsError)
     assert copy.cause.request_id == "r9"
+
+
+def test_an_item_to_make_may_not_take_the_file_of_one_made_before() -> None:
+    batch = plan_items("flux-schnell", ["x", {"prompt": "y", "name": "cover"}], {})
+    records = {0: Record(0, batch[0].hash, "done", ("cover.png",))}  # saved when named so
+    with pytest.raises(ValueError, match=r"prompts\[1\]: its file name 'cover' is taken by"):
+        engine(batch, records, complete={0})
+    engine(batch, records, complete=set())  # the file is gone: item 0 is made again
