@@ -100,6 +100,9 @@ async def run_batch(
         max_retries=client.max_retries,
         backoff=policy.backoff,
     )
+    seen = _observation(found.rate_limit)
+    if seen is not None:
+        engine.governor.observe(seen)  # the window's state before the first launch
     check_budget(model, price, sum(item.n for item in engine.to_make), max_credits)
     manifest = await runner.call(Manifest.open, directory, contents, header)
     run = _Run(

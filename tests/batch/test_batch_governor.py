@@ -184,3 +184,25 @@ def test_without_any_headers_only_concurrency_paces(clock: Clock) -> None:
         assert launches(governor) == expected
         governor.completed(None)
     assert governor.tokens is None
+
+
+def test_the_default_backoff_doubles_to_8_s(clock: Clock) -> None:
+    governor = Governor(1, clock)
+    waits = []
+    for _ in range(6):
+        governor.launch()
+        governor.rate_limited(None, retry_after=None)
+        wait = governor.delay()
+        assert wait is not None
+        waits.append(round(wait - RESET_MARGIN, 3))
+        clock.now += wait
+    assert waits == [0.5, 1, 2, 4, 8, 8]
+
+
+def test_an_answer_from_an_older_window_is_ignored(clock: Clock) -> None:
+    governor = Governor(8, clock)
+    governor.launch()
+    governor.launch()
+    governor.completed(Observation(limit=10, remaining=5, reset=T0 + 4))
+    governor.completed(Observation(limit=10, remaining=9, reset=T0 + 2))  # arrived late
+    assert (governor.reset, governor.tokens) == (T0 + 4, 4)

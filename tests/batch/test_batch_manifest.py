@@ -39,7 +39,7 @@ def test_a_missing_manifest_is_empty(tmp_path: Path) -> None:
 def test_records_round_trip_and_the_last_of_an_index_wins() -> None:
     failed = Record(index=0, hash="h0", status="failed", error="500: boom", key="k0")
     other = Record(index=3, hash="h3", status="done", files=("x-1.png", "x-2.png"))
-    data = b"".join(line(o.to_json()) for o in (HEADER, failed, other, DONE))
+    data = b"".join(line(o.to_json()) for o in (HEADER, failed, other, DONE)) + b"\n \n"
     contents = parse(data)
     assert contents.header == HEADER
     assert contents.records == {0: DONE, 3: other}

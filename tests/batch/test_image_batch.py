@@ -221,6 +221,43 @@ async def test_a_failed_download_fails_the_item_and_the_next_run_is_not_charged(
     assert gw.credits == 95
 
 
+async def test_a_dropped_connection_is_retried(
+    twin: Twin, make_client: Callable[..., Client], gateway: Gateway, tmp_path: Path
+) -> None:
+    gw = gateway()
+    rw = connect(make_client, gw)
+    gw.drop(path=GENERATIONS)  # not performed: the retry is the first charge
+    result: BatchResult = await resolve(rw.image_batch(MODEL, ["a cat"], out_dir=tmp_path))
+    assert result.counts["done"] == 1
+    assert len(posts(gw)) == 2
+    assert set(gw.charges.values()) == {1}
+
+
+async def test_an_answer_without_images_fails_the_item(
+    twin: Twin, make_client: Callable[..., Client], gateway: Gateway, tmp_path: Path
+) -> None:
+    gw = gateway()
+    rw = connect(make_client, gw)
+    gw.fail(200, path=GENERATIONS, json={"created": 1, "data": []})
+    result: BatchResult = await resolve(rw.image_batch(MODEL, ["a", "b"], out_dir=tmp_path))
+    assert [i.status for i in result.items] == ["failed", "done"]
+    assert result.items[0].error is not None
+    assert "the gateway answered with no image" in result.items[0].error
+
+
+async def test_an_image_that_cannot_be_saved_stops_the_batch(
+    twin: Twin, make_client: Callable[..., Client], gateway: Gateway, tmp_path: Path
+) -> None:
+    gw = gateway()
+    rw = connect(make_client, gw)
+    (tmp_path / "00001-b.png").mkdir()  # in the way of item 1's file
+    with pytest.raises(BatchAbortedError, match="could not be made or saved: IsADirectoryError"):
+        await resolve(rw.image_batch(MODEL, ["a", "b", "c"], out_dir=tmp_path, concurrency=1))
+    assert [r["index"] for r in records(tmp_path)] == [0]
+    assert len(posts(gw)) == 2
+    assert no_temporary_files(tmp_path)
+
+
 async def test_402_stops_launching_and_reports_what_was_done(
     twin: Twin, make_client: Callable[..., Client], gateway: Gateway, tmp_path: Path
 ) -> None:
@@ -290,6 +327,10 @@ async def test_bad_items_and_unknown_models_send_no_generation(
         await resolve(
             rw.image_batch(MODEL, ["a", "b", {"prompt": "c", "size": "x"}], out_dir=tmp_path)
         )
+    with pytest.raises(TypeError, match="concurrency must be an integer"):
+        await resolve(rw.image_batch(MODEL, ["a"], out_dir=tmp_path, concurrency=2.0))
+    with pytest.raises(TypeError, match="max_credits must be a number or None"):
+        await resolve(rw.image_batch(MODEL, ["a"], out_dir=tmp_path, max_credits="5"))
     with pytest.raises(ValueError, match="concurrency must be from 1 to 100"):
         await resolve(rw.image_batch(MODEL, ["a"], out_dir=tmp_path, concurrency=0))
     with pytest.raises(TypeError, match="on_item must be a callable"):
@@ -349,6 +390,19 @@ async def test_progress_bar(
     assert "railwail batch" in err
     assert "5/5" in err
     assert "done=3, failed=0, skipped=2" in err
+
+
+def test_the_progress_bar_shows_a_long_wait_for_the_rate_limit(
+    gateway: Gateway, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gw = gateway(rate_limit=2, rate_window=1.2)
+    with Railwail(gw.api_key, base_url=gw.url) as rw:
+        result = rw.image_batch(MODEL, prompts(3), out_dir=tmp_path, progress=True)
+    assert result.counts["done"] == 3
+    assert result.rate_limited == 0  # the lookup's answer said one request was left
+    err = capsys.readouterr().err
+    assert "rate limit=1 s" in err  # the model lookup and one item filled the first window
+    assert "done=3, failed=0, skipped=0" in err
 
 
 async def test_async_and_sync_give_the_same_result(gateway: Gateway, tmp_path: Path) -> None:

@@ -172,6 +172,24 @@ def test_a_prompts_file_that_is_not_text(cli: Cli, gw: FakeGateway, workdir: Pat
     assert result.err.startswith("railwail: error: PROMPTS: cannot read p.txt: ")
 
 
+def test_ctrl_c_says_how_to_resume(
+    cli: Cli, gw: FakeGateway, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from railwail import Railwail
+
+    def interrupted(*args: Any, **kwargs: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Railwail, "image_batch", interrupted)
+    (workdir / "p.txt").write_text("one\n")
+    result = cli("batch", "p.txt", "-m", "flux-schnell", "-o", "out")
+    assert result.code == 130
+    assert result.err == (
+        "railwail: interrupted. Finished items are recorded in out/railwail-batch.jsonl: run "
+        "the same command again to resume.\n"
+    )
+
+
 def test_parse_prompts() -> None:
     assert parse_prompts("a\n\n b \n", "auto", "p.txt") == (["a", "b"], [1, 3])
     assert parse_prompts('"a"\n{"prompt": "b"}\n', "auto", "x.jsonl")[0] == ["a", {"prompt": "b"}]
