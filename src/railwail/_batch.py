@@ -99,7 +99,6 @@ def run_batch(
         keys=lambda item: idempotency_key(identity, header.salt, item),
         price=price,
         concurrency=concurrency,
-        max_retries=client.max_retries,
         backoff=policy.backoff,
     )
     seen = _observation(found.rate_limit)

@@ -114,7 +114,6 @@ class BatchEngine:
         keys: Callable[[BatchItem], str],
         price: float | None,
         concurrency: int,
-        max_retries: int,
         backoff: Callable[[int], float],
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -123,7 +122,6 @@ class BatchEngine:
         self._manifest = manifest
         self._keys = keys
         self._price = price
-        self._max_retries = max_retries
         self._clock = clock
         self._width = index_width(len(items))
         self.governor = Governor(concurrency, clock, backoff)

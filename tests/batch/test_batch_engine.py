@@ -52,7 +52,6 @@ def engine(
         "keys": lambda item: f"key-{item.index}",
         "price": 5.0,
         "concurrency": 2,
-        "max_retries": 2,
         "backoff": lambda n: 0.5 * 2**n,
         "clock": Clock(),
         **kwargs,
