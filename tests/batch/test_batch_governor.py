@@ -206,3 +206,11 @@ def test_an_answer_from_an_older_window_is_ignored(clock: Clock) -> None:
     governor.completed(Observation(limit=10, remaining=5, reset=T0 + 4))
     governor.completed(Observation(limit=10, remaining=9, reset=T0 + 2))  # arrived late
     assert (governor.reset, governor.tokens) == (T0 + 4, 4)
+
+
+def test_a_reset_without_a_remaining_count_is_still_learnt(clock: Clock) -> None:
+    governor = Governor(8, clock)
+    governor.launch()
+    governor.completed(Observation(limit=10, remaining=None, reset=T0 + 5))
+    assert (governor.limit, governor.reset, governor.tokens) == (10, T0 + 5, None)
+    assert governor.delay() == 0.0
