@@ -8,6 +8,7 @@ from typing import Any
 
 from . import _report
 from ._async import run_async
+from ._batch import run_batch
 from ._common import SECTIONS, Config, log
 from ._embed import run_embed
 from ._imports import run_imports
@@ -90,6 +91,9 @@ def run(config: Config) -> dict[str, Any]:
     if "cli" in config.sections:
         log(config, "cli: railwail command start-up, fresh processes ...")
         results["cli"] = run_startup(config)
+    if "batch" in config.sections:
+        log(config, "batch: image_batch against the emulator, beside naive loops ...")
+        results["batch"] = run_batch(config)
     ratio_values = _report.ratios(results)
     return {
         "timestamp": stamp,

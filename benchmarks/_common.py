@@ -6,7 +6,7 @@ import statistics
 import traceback
 from dataclasses import dataclass
 
-SECTIONS = ("import", "sync", "async", "payload", "stream", "embed", "memory", "cli")
+SECTIONS = ("import", "sync", "async", "payload", "stream", "embed", "memory", "cli", "batch")
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from . import _startup
+from . import _batch, _startup
 from ._common import median, ratio
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -34,6 +34,7 @@ TARGETS: tuple[tuple[str, str, str, float], ...] = (
     ("256 x 1,536 embeddings / raw httpx (float lists)", "embed.railwail_vs_httpx", "<=", 0.50),
     ("RSS growth over the requests (MiB)", "memory.rss_growth_mib", "<", 5.0),
     *_startup.TARGETS,
+    *_batch.TARGETS,
 )
 
 
@@ -119,6 +120,7 @@ def ratios(results: dict[str, Any]) -> dict[str, float | None]:
     )
     out["memory.rss_growth_mib"] = get_number(mem, "rss_growth", "railwail", "growth_mib")
     out.update(_startup.ratios(results))
+    out.update(_batch.ratios(results))
     return {key: value for key, value in out.items() if key.split(".")[0] in _sections(results)}
 
 

@@ -80,10 +80,15 @@ def command() -> tuple[list[str], str]:
 
 
 class Emulator:
-    """``railwail emulator`` in its own process, stopped (SIGTERM) when the block ends."""
+    """``railwail emulator`` in its own process, stopped (SIGTERM) when the block ends;
+    ``options`` are more of the command's options (``--rate-limit``, ...)."""
+
+    def __init__(self, *options: str) -> None:
+        self.options = options
 
     def __enter__(self) -> Emulator:
         args = [sys.executable, "-m", "railwail", "emulator", "--port", "0", "--json"]
+        args += self.options
         self.proc = subprocess.Popen(
             args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_clean_env()
         )

@@ -146,6 +146,11 @@ def render(report: dict[str, Any]) -> str:
     if "cli" in res:
         for label, cells, r_base, r_openai in table_rows(res["cli"]):
             row(label, cells, r_base, r_openai)
+    if "batch" in res:
+        from ._batch import table_rows as batch_rows
+
+        for label, cells, r_base, r_openai in batch_rows(res["batch"]):
+            row(label, cells, r_base, r_openai)
     spread = report.get("per_round_ratios", {})
     if spread:
         lines += ["", "Ratio round by round (paired rounds; median [min-max]):"]

@@ -26,6 +26,7 @@ PACKAGE = ROOT / "src" / "railwail"
 # async source -> generated sync twin, both relative to src/railwail.
 FILES = {
     "_async_api_client.py": "_api_client.py",
+    "_async_batch.py": "_batch.py",
     "_async_client.py": "_client.py",
     "_async_resources.py": "_resources.py",
 }

@@ -137,13 +137,15 @@ PACKAGE_DIR = Path(railwail.__file__).parent
 # lower ones, never of a higher one (same-layer imports must not form a cycle either).
 LAYERS: dict[int, set[str]] = {
     0: {"_version", "_constants", "_allowed", "_utils", "_exceptions", "_headers", "_files"}
-    | {"_logging", "_credentials", "_display", "_tls"},
+    | {"_logging", "_credentials", "_display", "_tls", "_batch_manifest"},
     1: {"_requests", "_routing", "_retry", "_run", "_config", "_error_mapping", "_download"}
-    | {"_options", "_hints"},
+    | {"_options", "_hints"}
+    | {"_batch_plan", "_batch_governor", "_batch_engine", "_batch_result", "_batch_progress"},
     2: {"_base_client"},
     3: {"_async_api_client", "_api_client"},
     4: {"_models", "_image", "_streaming", "types"},
-    5: {"_async_client", "_client", "_async_resources", "_resources"},
+    5: {"_async_client", "_client", "_async_resources", "_resources"}
+    | {"_async_batch", "_batch", "_batch_runners"},
     6: {"__init__"},
     7: {"testing"},  # the emulator and its pytest plugin: railwail.testing.*
     8: {"_cli", "__main__"},  # the command line: railwail._cli.*, python -m railwail

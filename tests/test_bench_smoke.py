@@ -61,6 +61,7 @@ def test_default_config_matches_the_documented_run() -> None:
         "embed",
         "memory",
         "cli",
+        "batch",
     )
 
 
@@ -168,10 +169,30 @@ def test_cli_startup_figures(report: dict[str, Any]) -> None:
         assert _positive(report["ratios"][key]), key
 
 
+def test_batch_figures(report: dict[str, Any]) -> None:
+    batch = report["results"]["batch"]
+    assert (batch["limit"], batch["window"]) == (20, 0.5)
+    for name, items in (("batch", 40), ("batch_async", 20), ("loop", 5), ("gather", 20)):
+        entry = batch[name]
+        assert "error" not in entry, entry
+        assert entry["items"] == items
+        assert entry["done"] + entry["failed"] == items
+        assert _positive(entry["throughput_vs_limit"])
+        assert entry["requests"] >= entry["done"]
+        assert 0 <= entry["share_429"] <= 1
+    assert batch["batch"]["done"] == 40  # image_batch fails nothing
+    assert len(batch["batch"]["rss_samples"]) == 20
+    assert math.isfinite(batch["batch"]["rss_growth_mib"])
+
+
 def test_every_ratio_and_target_is_computed(report: dict[str, Any]) -> None:
     ratios = report["ratios"]
+    may_be_zero = ("memory.rss_growth_mib", "batch.rss_growth_mib")
     for key, value in ratios.items():
-        if key != "memory.rss_growth_mib":
+        if key in may_be_zero or key.endswith("share_429"):
+            assert value is not None, key
+            assert math.isfinite(value), key
+        else:
             assert _positive(value), key
     assert len(report["targets"]) == len(_report.TARGETS)
     for target in report["targets"]:

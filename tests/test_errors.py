@@ -18,6 +18,7 @@ from railwail import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    BudgetExceededError,
     InsufficientCreditsError,
     NotFoundError,
     PermissionDeniedError,
@@ -406,6 +407,7 @@ async def test_api_errors_survive_pickle(rw: Client, gw: respx.MockRouter) -> No
         ),
         APITimeoutError("Request timed out (read timeout)", method="GET", url=f"{BASE_URL}/models"),
         ResponseValidationError("bad body", body={"data": 1}, request_id="req_v"),
+        BudgetExceededError("over budget", estimate=25.0, max_credits=24, images=5),
     ],
     ids=lambda e: type(e).__name__,
 )

@@ -29,6 +29,8 @@ from ._exceptions import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    BatchAbortedError,
+    BudgetExceededError,
     InsufficientCreditsError,
     MissingAPIKeyError,
     NotFoundError,
@@ -46,6 +48,8 @@ from ._version import __version__
 if TYPE_CHECKING:
     from .types import (
         AsyncChatStream,
+        BatchItemResult,
+        BatchResult,
         ChatChunk,
         ChatMessage,
         ChatResponse,
@@ -66,6 +70,10 @@ __all__ = [
     "AsyncRailwail",
     "AuthenticationError",
     "BadRequestError",
+    "BatchAbortedError",
+    "BatchItemResult",
+    "BatchResult",
+    "BudgetExceededError",
     "ChatChunk",
     "ChatMessage",
     "ChatResponse",
@@ -97,6 +105,8 @@ __all__ = [
 _LAZY_TYPES = frozenset(
     {
         "AsyncChatStream",
+        "BatchItemResult",
+        "BatchResult",
         "ChatChunk",
         "ChatMessage",
         "ChatResponse",

@@ -8,7 +8,8 @@ lines over a pure request builder from ``_requests`` and the I/O of ``APIClient`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, Unpack, overload
 
 import httpx
@@ -42,6 +43,7 @@ from ._utils import NOT_GIVEN
 T = TypeVar("T")
 
 if TYPE_CHECKING:
+    from ._batch_result import BatchItemResult, BatchResult
     from ._image import ImageList, ImageResponse
     from ._models import ChatResponse, EmbeddingResponse
     from ._options import ChatOptions, EmbedOptions, ImageOptions, RunOptions
@@ -133,6 +135,100 @@ class Railwail(APIClient):
             options=call_options(timeout, extra_headers, extra_query, extra_body, idempotency_key),
         )
         return self._request(spec, self._image_parser(model, prompt))
+
+    def image_batch(
+        self,
+        model: str,
+        prompts: Iterable[str | Mapping[str, Any]],
+        *,
+        out_dir: str | os.PathLike[str],
+        concurrency: int = 4,
+        max_credits: float | None = None,
+        progress: bool = False,
+        on_item: Callable[[BatchItemResult], object] | None = None,
+        n: int | None = None,
+        size: str | None = None,
+        quality: ImageQuality | None = None,
+        style: ImageStyle | None = None,
+        negative_prompt: str | None = None,
+        response_format: ImageResponseFormat | None = None,
+        timeout: Timeout = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> BatchResult:
+        """Generates an image (or ``n``) per prompt into ``out_dir``, within the gateway's rate
+        limit, resumably and never paying twice for an item (README: Bulk generation).
+
+        Every item is checked before anything is sent. Launches are paced by the
+        ``X-RateLimit-*`` headers; a 429 is waited out and its item retried; other failures
+        are retried as ``max_retries`` allows, then recorded. Finished items are recorded in
+        ``out_dir/railwail-batch.jsonl``: the same batch run into the same ``out_dir`` again
+        skips them, and sends the rest with the same idempotency keys.
+
+        Args:
+            model: An image model slug, e.g. ``"flux-schnell"``.
+            prompts: Prompt strings, or dicts with a ``"prompt"`` and any of ``"name"`` (the
+                file name), ``"n"``, ``"size"``, ``"quality"``, ``"style"``,
+                ``"negative_prompt"``, ``"response_format"``; other keys are sent as extra
+                body fields of that item.
+            out_dir: The directory for the images and the manifest (created if missing).
+            concurrency: Requests in flight at most, 1-100 (default 4).
+            max_credits: Refuse to start if the images still to make would cost more, by
+                the catalogue's ``pricing.credit_cost_fixed``.
+            progress: Show a progress bar (tqdm: a widget in Jupyter, stderr in a terminal).
+            on_item: Called with each item's ``BatchItemResult`` once final in this run
+                (skipped items first). If it raises, the batch stops as on a 402.
+            n: Images per item, 1-4.
+            size: ``"WIDTHxHEIGHT"``.
+            quality: ``"standard"`` or ``"hd"``.
+            style: ``"vivid"`` or ``"natural"``.
+            negative_prompt: What to leave out of every image.
+            response_format: ``"url"`` or ``"b64_json"``.
+            timeout: Overrides the client's timeout for each request.
+            extra_headers: Extra headers for every request.
+            extra_query: Extra query parameters for every request.
+            extra_body: Extra JSON fields for every request (an item's own fields win).
+
+        Returns:
+            The ``BatchResult``: each item's status (done, skipped, failed, pending), files,
+            request id, revised prompt or error; the totals and the credits spent.
+
+        Raises:
+            ValueError: An argument or an item is out of range (naming the item's index and
+                field), before anything is sent.
+            TypeError: An argument or an item has the wrong type, before anything is sent.
+            BudgetExceededError: Over ``max_credits``, before anything is sent.
+            NotFoundError: The model is not in the catalogue, before anything is sent.
+            BatchAbortedError: The gateway refused the key (401), its permissions (403) or
+                its credits (402), or ``on_item`` raised: the items in flight were let finish
+                and recorded; ``.result`` has the items so far, ``.cause`` the error.
+        """
+        from ._batch import run_batch
+
+        options = {
+            "n": n,
+            "size": size,
+            "quality": quality,
+            "style": style,
+            "negative_prompt": negative_prompt,
+            "response_format": response_format,
+            "timeout": timeout,
+            "extra_headers": extra_headers,
+            "extra_query": extra_query,
+            "extra_body": extra_body,
+        }
+        return run_batch(
+            self,
+            model,
+            prompts,
+            out_dir=out_dir,
+            concurrency=concurrency,
+            max_credits=max_credits,
+            progress=progress,
+            on_item=on_item,
+            options=options,
+        )
 
     @overload
     def chat(

@@ -14,7 +14,9 @@
     │   └── APITimeoutError
     ├── ResponseValidationError        a 2xx body that is not what the API promises
     ├── UnsupportedModelError          a model whose category this SDK cannot run yet
-    └── MissingAPIKeyError             no API key anywhere, or an empty one (also a ValueError)
+    ├── MissingAPIKeyError             no API key anywhere, or an empty one (also a ValueError)
+    ├── BudgetExceededError            image_batch(max_credits=) refused, before sending
+    └── BatchAbortedError              image_batch stopped early (401/402/403, on_item raised)
 
 Every ``str(error)`` says what happened and what to do next. None of them ever contains the
 API key: messages are built from the gateway's answer and the request's method and URL only.
@@ -26,7 +28,10 @@ import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._batch_result import BatchResult
 
 __all__ = [
     "APIConnectionError",
@@ -34,6 +39,8 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "BatchAbortedError",
+    "BudgetExceededError",
     "InsufficientCreditsError",
     "MissingAPIKeyError",
     "NotFoundError",
@@ -287,6 +294,61 @@ class MissingAPIKeyError(RailwailError, ValueError):
     """No API key: none passed as ``api_key=``, none in ``RAILWAIL_API_KEY``, none stored by
     ``railwail auth login``, or the one found is empty. A ``ValueError`` too, as it was before
     it had a class of its own; the message names every place that was looked at."""
+
+
+class BudgetExceededError(RailwailError, ValueError):
+    """``image_batch(max_credits=...)``: the batch would cost more than the budget (or its cost
+    cannot be estimated), found before anything was sent.
+
+    Attributes:
+        estimate: Credits the images still to make would cost, when the price is known.
+        max_credits: The budget given.
+        images: How many images the batch still has to make.
+    """
+
+    def __init__(
+        self, message: str, *, estimate: float | None, max_credits: float, images: int
+    ) -> None:
+        super().__init__(message)
+        self.estimate = estimate
+        self.max_credits = max_credits
+        self.images = images
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_budget_error, (str(self), self.estimate, self.max_credits, self.images))
+
+
+def _rebuild_budget_error(
+    message: str, estimate: float | None, max_credits: float, images: int
+) -> BudgetExceededError:
+    return BudgetExceededError(message, estimate=estimate, max_credits=max_credits, images=images)
+
+
+class BatchAbortedError(RailwailError):
+    """``image_batch`` stopped before its end: the gateway refused the key (401), its
+    permissions (403) or its credits (402), an item could not be saved, or ``on_item`` raised.
+    No item was launched after that; the items in flight were let finish and recorded in the
+    manifest, so running the same batch again resumes it.
+
+    Attributes:
+        result: The ``BatchResult`` so far (items never started are ``pending``).
+        cause: The exception that stopped the batch (also its ``__cause__``).
+    """
+
+    def __init__(self, message: str, result: BatchResult, cause: BaseException) -> None:
+        super().__init__(message)
+        self.message = message
+        self.result = result
+        self.cause = cause
+
+    def __str__(self) -> str:
+        return (
+            f"{self.message}. {self.result.summary()}; run the batch again to resume "
+            "(finished items are skipped)"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.message, self.result, self.cause))
 
 
 _STATUS_CLASSES: dict[int, type[APIError]] = {

@@ -10,6 +10,7 @@ module that defines it.
 from typing import Any, Required  # noqa: F401
 
 from ._allowed import ChatRole  # noqa: F401
+from ._batch_result import BatchItemResult, BatchResult, BatchStatus
 from ._image import Image, ImageList, ImageResponse
 from ._models import (
     ChatChoice,
@@ -31,6 +32,9 @@ from ._streaming import AsyncChatStream, ChatStream
 
 __all__ = [
     "AsyncChatStream",
+    "BatchItemResult",
+    "BatchResult",
+    "BatchStatus",
     "ChatChoice",
     "ChatChunk",
     "ChatChunkChoice",

@@ -9,9 +9,11 @@ import os
 import socket
 import stat
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from cli_support import Cli
 
@@ -351,6 +353,38 @@ def test_emulator_text_output(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None
         "  export RAILWAIL_API_KEY=rw_test_emulator",
         f'  curl -H "Authorization: Bearer rw_test_emulator" {url}/models',
     ]
+
+
+def test_emulator_short_windows_and_generation_delay(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from railwail._cli import _emulator
+
+    seen: list[httpx.Response] = []
+
+    def interrupt(seconds: float) -> None:
+        url = json.loads(sys.stdout.getvalue())["url"]  # type: ignore[attr-defined]
+        headers = {"Authorization": "Bearer rw_test_emulator"}
+        with httpx.Client(base_url=url, headers=headers) as client:
+            body = {"model": "flux-schnell", "prompt": "x", "size": "256x256"}
+            start = time.monotonic()
+            seen.append(client.post("/images/generations", json=body))
+            seen.append(client.get("/models?limit=1"))
+            seen.append(httpx.Response(200, text=str(time.monotonic() - start)))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_emulator.time, "sleep", interrupt)
+    result = cli(
+        "emulator", "--port", "0", "--json", "--rate-limit", "1", "--rate-window", "2",
+        "--generation-delay", "0.2",
+    )  # fmt: skip
+    assert result.code == 130
+    generated, limited, took = seen
+    assert generated.status_code == 200
+    assert limited.status_code == 429
+    assert "per 2 s" in limited.json()["error"]["message"]
+    assert "." in limited.headers["x-ratelimit-reset"]  # milliseconds for a short window
+    assert float(took.text) >= 0.2
 
 
 def test_emulator_port_in_use(cli: Cli) -> None:

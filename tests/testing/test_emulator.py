@@ -7,6 +7,7 @@ import io
 import json
 import math
 import struct
+import threading
 import time
 from typing import Any
 
@@ -232,6 +233,11 @@ def test_custom_api_keys() -> None:
         ({"credits": True}, "credits"),
         ({"rate_limit": 0}, "rate_limit"),
         ({"rate_limit": 2.5}, "rate_limit"),
+        ({"rate_window": 0}, "rate_window"),
+        ({"rate_window": "2"}, "rate_window"),
+        ({"rate_window": True}, "rate_window"),
+        ({"generation_delay": -0.1}, "generation_delay"),
+        ({"generation_delay": 3601}, "generation_delay"),
     ],
 )
 def test_constructor_validates(kwargs: dict[str, Any], name: str) -> None:
@@ -632,6 +638,123 @@ def test_rate_limit_window_rolls_over(monkeypatch: pytest.MonkeyPatch) -> None:
         fresh = c.get("/models")
         assert fresh.status_code == 200
         assert fresh.headers["x-ratelimit-reset"] == "1000120"
+
+
+def test_a_short_rate_window_rolls_over_and_reports_milliseconds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = [1_000_000.25]
+    monkeypatch.setattr("railwail.testing._core.time.time", lambda: clock[0])
+    with FakeGateway(rate_limit=2, rate_window=2.0) as gw, _client(gw) as c:
+        first = c.get("/models")
+        assert first.headers["x-ratelimit-reset"] == "1000002.250"
+        assert first.headers["x-ratelimit-remaining"] == "1"
+        assert c.get("/models").status_code == 200
+        limited = c.get("/models")
+        assert limited.status_code == 429
+        assert _error(limited)["message"] == "Rate limit of 2 requests per 2 s exceeded"
+        clock[0] += 1.999
+        assert c.get("/models").status_code == 429  # the window has not ended yet
+        clock[0] += 0.001
+        fresh = c.get("/models")
+        assert fresh.status_code == 200
+        assert fresh.headers["x-ratelimit-reset"] == "1000004.250"
+        assert fresh.headers["x-ratelimit-remaining"] == "1"
+
+
+def test_generation_delay_holds_posts_but_not_reads_or_replays() -> None:
+    with FakeGateway(generation_delay=0.3) as gw, _client(gw) as c:
+        start = time.monotonic()
+        c.get("/models")
+        read = time.monotonic() - start
+        body = {"model": "flux-schnell", "prompt": "x"}
+        start = time.monotonic()
+        first = c.post(IMAGES, json=body, headers={"Idempotency-Key": "k"})
+        generated = time.monotonic() - start
+        start = time.monotonic()
+        again = c.post(IMAGES, json=body, headers={"Idempotency-Key": "k"})
+        replayed = time.monotonic() - start
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert generated >= 0.3
+    assert read < 0.3
+    assert replayed < 0.3
+    assert again.headers["idempotent-replayed"] == "true"
+
+
+def test_a_key_is_in_progress_while_its_generation_runs() -> None:
+
+    with FakeGateway(generation_delay=0.5) as gw, _client(gw) as c, _client(gw) as other:
+        body = {"model": "flux-schnell", "prompt": "x"}
+        answers: list[int] = []
+        worker = threading.Thread(
+            target=lambda: answers.append(
+                c.post(IMAGES, json=body, headers={"Idempotency-Key": "k"}).status_code
+            )
+        )
+        worker.start()
+        deadline = time.monotonic() + 5
+        while not gw.requests_to(IMAGES) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        busy = other.post(IMAGES, json=body, headers={"Idempotency-Key": "k"})
+        worker.join(5)
+        assert busy.status_code == 409
+        assert _error(busy)["code"] == "idempotency_key_in_use"
+        assert answers == [200]
+        assert gw.charges == {"k": 1}
+
+
+def test_stop_cuts_a_generation_short_and_keeps_its_answer_for_a_replay() -> None:
+
+    gw = FakeGateway(generation_delay=30).start()
+    body = {"model": "flux-schnell", "prompt": "x"}
+    errors: list[type[BaseException]] = []
+
+    def send() -> None:
+        with _client(gw) as c:
+            try:
+                c.post(IMAGES, json=body, headers={"Idempotency-Key": "k"})
+            except httpx.HTTPError as exc:
+                errors.append(type(exc))
+
+    worker = threading.Thread(target=send)
+    worker.start()
+    deadline = time.monotonic() + 5
+    while not gw.requests_to(IMAGES) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    start = time.monotonic()
+    gw.stop()
+    worker.join(5)
+    assert time.monotonic() - start < 3
+    assert errors == [httpx.RemoteProtocolError]  # the answer was lost
+    assert gw.charges == {"k": 1}  # but the work was done and paid for
+    with gw, _client(gw) as c:
+        replay = c.post(IMAGES, json=body, headers={"Idempotency-Key": "k"})
+        assert replay.status_code == 200
+        assert replay.headers["idempotent-replayed"] == "true"
+        assert gw.charges == {"k": 1}
+
+
+def test_charges_count_performed_posts_by_idempotency_key() -> None:
+    with FakeGateway(credits=100) as gw, _client(gw) as c:
+        body = {"model": "flux-schnell", "prompt": "x"}
+        c.post(IMAGES, json=body, headers={"Idempotency-Key": "a"})
+        c.post(IMAGES, json=body, headers={"Idempotency-Key": "a"})  # replayed: not charged
+        c.post(IMAGES, json=body, headers={"Idempotency-Key": "b"})
+        c.post(IMAGES, json={**body, "n": 5}, headers={"Idempotency-Key": "c"})  # refused (n > 4)
+        c.get("/models")
+        charges = gw.charges
+        charges["a"] = 99  # a copy
+        assert gw.charges == {"a": 1, "b": 1}
+        assert gw.credits == 90
+        gw.reset()
+        assert gw.charges == {}
+
+
+def test_charges_without_a_key_are_counted_together(fake_gateway: FakeGateway) -> None:
+    with _client(fake_gateway) as c:
+        c.post(IMAGES, json={"model": "flux-schnell", "prompt": "x"})
+        c.post(CHAT, json={"model": "gpt-4o", "messages": _user("hi")})
+    assert fake_gateway.charges == {"": 2}
 
 
 # --- request log and idempotency -------------------------------------------------------------

@@ -18,6 +18,7 @@ from railwail import (
     railwail,
 )
 from railwail.types import (
+    BatchResult,
     ChatResponse,
     EmbeddingResponse,
     Image,
@@ -76,6 +77,23 @@ def images_section(rw: Railwail, out: Path) -> list[bytes]:
     fox: Path = first.save(out / "fox")
     print(paths, fox, first.prompt, first.model, first.index)
     return blobs
+
+
+def bulk_generation(rw: Railwail, out: Path) -> BatchResult:
+    result = rw.image_batch(
+        "flux-schnell",
+        [
+            "a red fox in the snow",
+            "a blue whale, watercolour",
+            {"prompt": "a lighthouse at dawn", "size": "512x512", "name": "cover"},
+        ],
+        out_dir=out / "catalogue",
+        max_credits=100,  # refuse to start if the images would cost more
+    )
+    print(result.summary())  # 3 item(s): 3 done, 0 skipped, 0 failed in 2.1 s, about 15 credits
+    for item in result.failed:
+        print(item.index, item.error)
+    return result
 
 
 def chat_section(rw: Railwail) -> tuple[str, str]:

@@ -27,6 +27,7 @@ def register(subparsers: Subparsers, common: argparse.ArgumentParser, summary: s
             "railwail emulator",
             "railwail emulator --port 0 --json     # any free port; read the URL from stdout",
             "railwail emulator --key sk-test --rate-limit 10",
+            "railwail emulator --rate-limit 20 --rate-window 2 --generation-delay 0.05",
         ],
     )
     parser.add_argument(
@@ -39,7 +40,21 @@ def register(subparsers: Subparsers, common: argparse.ArgumentParser, summary: s
         "--key", metavar="KEY", help="the API key it accepts (default rw_test_emulator)"
     )
     parser.add_argument(
-        "--rate-limit", type=int, metavar="N", help="requests per key per minute before 429"
+        "--rate-limit", type=int, metavar="N", help="requests per key per window before 429"
+    )
+    parser.add_argument(
+        "--rate-window",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="length of a rate-limit window (default 60)",
+    )
+    parser.add_argument(
+        "--generation-delay",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="how long each generation takes before it is answered (default 0)",
     )
     parser.add_argument(
         "--credits", type=float, metavar="N", help="starting balance (default: unlimited)"
@@ -53,6 +68,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     gateway = FakeGateway(
         api_keys=[args.key] if args.key is not None else None,
         rate_limit=args.rate_limit,
+        rate_window=args.rate_window,
+        generation_delay=args.generation_delay,
         credits=args.credits,
         port=args.port,
     )

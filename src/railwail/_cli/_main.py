@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "chat": "ask a text model; the answer streams to stdout",
     "run": "run any model: text, saved images or vectors",
     "embed": "embed texts: one JSON vector per line",
+    "batch": "generate images for a file of prompts, within the rate limit, resumably",
     "models": "list the model catalogue, or show one model",
     "doctor": "check the setup and that the gateway accepts the key",
     "auth": "store, check or remove your API key",
@@ -45,6 +46,7 @@ EXAMPLES = """\
 examples:
   railwail auth login
   railwail image "a lighthouse at dawn" -m flux-schnell
+  railwail batch prompts.txt -m flux-schnell -o catalogue/
   git diff | railwail chat -m gpt-4o "review this"
   railwail models --category image
   railwail doctor

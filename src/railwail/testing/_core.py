@@ -1,4 +1,4 @@
-"""The gateway's state machine: log, faults, auth, rate limits, credits, idempotency.
+"""The gateway's state machine: log, faults, auth, rate limits, credits, idempotency, charges.
 
 `Core.handle` turns one `RecordedRequest` into one `Reply`. It is called concurrently from
 the server's connection threads, so every piece of shared state sits behind `_lock`.
@@ -40,6 +40,14 @@ ENDPOINTS = (
 )
 
 
+def _reset_header(reset: float, window: float) -> str:
+    """`X-RateLimit-Reset`: whole seconds, as the gateway documents it, for windows of a minute
+    or more; milliseconds for shorter ones, which whole seconds would misstate by up to half."""
+    if window >= WINDOW_SECONDS:
+        return str(math.ceil(reset))
+    return f"{math.ceil(reset * 1000) / 1000:.3f}"
+
+
 def _merge(base: dict[str, str], override: dict[str, str]) -> dict[str, str]:
     """`base` updated by `override`, comparing header names case-insensitively."""
     merged = {k: v for k, v in base.items() if k.lower() not in {o.lower() for o in override}}
@@ -57,10 +65,15 @@ class Core:
         rate_limit: int | None,
         origin: Callable[[], str],
         stopping: threading.Event,
+        *,
+        rate_window: float = WINDOW_SECONDS,
+        generation_delay: float = 0.0,
     ) -> None:
         self.api_keys = api_keys
         self.initial_credits = credits
         self.rate_limit = rate_limit
+        self.rate_window = rate_window
+        self.generation_delay = generation_delay
         self.faults = FaultQueue()
         self._origin = origin
         self._stopping = stopping
@@ -69,6 +82,9 @@ class Core:
         self.credits = credits
         self.errors = 0
         self.files: dict[str, bytes] = {}
+        # Performed (paid) POSTs per Idempotency-Key ("" for requests without one): a key seen
+        # twice here was charged twice.
+        self.charges: dict[str, int] = {}
         self._windows: dict[str, tuple[float, int]] = {}
         self._stored: dict[_Scope, tuple[Any, Reply]] = {}
         self._inflight: set[_Scope] = set()
@@ -81,6 +97,7 @@ class Core:
             self.log.clear()
             self.credits = self.initial_credits
             self.errors = 0
+            self.charges.clear()
             self._windows.clear()
             self._stored.clear()
 
@@ -88,6 +105,11 @@ class Core:
         """A copy of the request log."""
         with self._lock:
             return list(self.log)
+
+    def charge_counts(self) -> dict[str, int]:
+        """A copy of the charges per Idempotency-Key."""
+        with self._lock:
+            return dict(self.charges)
 
     def count_error(self) -> None:
         """Note an unexpected failure inside the emulator."""
@@ -137,7 +159,8 @@ class Core:
         headers = self._common_headers(rate_headers)
         if not allowed:
             limit = rate_headers["X-RateLimit-Limit"]
-            message = f"Rate limit of {limit} requests per minute exceeded"
+            per = "minute" if self.rate_window == WINDOW_SECONDS else f"{self.rate_window:g} s"
+            message = f"Rate limit of {limit} requests per {per} exceeded"
             return error_reply(429, message, headers=headers)
         try:
             reply = self._route(request, path[len(PREFIX) :], key)
@@ -162,7 +185,7 @@ class Core:
         call = dataclasses.replace(call, body=body)
         idem = call.request.headers.get("idempotency-key")
         if not idem:
-            return self._perform(endpoint, call)
+            return self._answer(self._perform(endpoint, call))
         scope = (key, endpoint.pattern, idem)
         with self._lock:
             stored = self._stored.get(scope)
@@ -180,15 +203,17 @@ class Core:
             return dataclasses.replace(stored[1], headers=headers)
         try:
             reply = self._perform(endpoint, call)
+            answer = self._answer(reply)  # the key stays in progress while the model works
             with self._lock:
                 self._stored[scope] = (body, reply)
-            return reply
+            return answer
         finally:
             with self._lock:
                 self._inflight.discard(scope)
 
     def _perform(self, endpoint: Endpoint, call: Call) -> Reply:
         outcome = endpoint.handler(call)
+        key = call.request.headers.get("idempotency-key") or ""
         with self._lock:
             if self.credits is not None:
                 if outcome.cost > self.credits:
@@ -198,8 +223,16 @@ class Core:
                     )
                     raise GatewayError(402, message)
                 self.credits -= outcome.cost
+            self.charges[key] = self.charges.get(key, 0) + 1
             self.files.update(outcome.files)
         return outcome.reply
+
+    def _answer(self, reply: Reply) -> Reply:
+        """`reply` once the model has worked for `generation_delay` (paid for as it started).
+        stop() cuts the wait short: the answer is then lost, as a dropped connection loses it."""
+        if self.generation_delay and self._stopping.wait(self.generation_delay):
+            return Reply(0, action="drop")
+        return reply
 
     def _mark_replayed(self, request: RecordedRequest) -> None:
         with self._lock:
@@ -226,9 +259,10 @@ class Core:
     def _rate(self, key: str | None, *, consume: bool) -> tuple[dict[str, str], bool]:
         """Rate-limit headers for `key` and whether this request is allowed (fixed windows)."""
         now = time.time()
+        window = self.rate_window
         with self._lock:
             start, count = self._windows.get(key or "", (now, 0))
-            if now >= start + WINDOW_SECONDS:
+            if now >= start + window:
                 start, count = now, 0
             if consume and key is not None:
                 count += 1
@@ -237,7 +271,7 @@ class Core:
         headers = {
             "X-RateLimit-Limit": str(limit),
             "X-RateLimit-Remaining": str(max(0, limit - count)),
-            "X-RateLimit-Reset": str(math.ceil(start + WINDOW_SECONDS)),
+            "X-RateLimit-Reset": _reset_header(start + window, window),
         }
         return headers, self.rate_limit is None or count <= self.rate_limit
 

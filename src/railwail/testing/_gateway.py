@@ -26,8 +26,13 @@ class FakeGateway:
         credits: Starting balance; None means unlimited. Generations cost the model's
             `pricing.credit_cost_fixed` (times `n` for images, at least 1 for chat and
             embeddings); a request that cannot be paid gets 402.
-        rate_limit: Requests per key per 60 s window before 429; None reports a limit of
-            60 in the headers without enforcing it.
+        rate_limit: Requests per key per window before 429; None reports a limit of 60 in
+            the headers without enforcing it.
+        rate_window: The length of a rate-limit window in seconds (default 60, as the
+            gateway's). A shorter one, such as 2.0, lets tests of pacing run in seconds.
+        generation_delay: Seconds each performed POST (a generation) takes before its answer
+            is sent, as a model at work would; 0 answers at once. Idempotent replays are
+            answered at once.
         host: Interface to bind; keep the loopback default.
         port: Port to bind; 0 picks a free one.
     """
@@ -40,6 +45,8 @@ class FakeGateway:
         api_keys: Iterable[str] | None = None,
         credits: float | None = None,
         rate_limit: int | None = None,
+        rate_window: float = 60.0,
+        generation_delay: float = 0.0,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -52,12 +59,32 @@ class FakeGateway:
             isinstance(rate_limit, bool) or not isinstance(rate_limit, int) or rate_limit < 1
         ):
             raise ValueError(f"rate_limit must be an int >= 1 or None, got {rate_limit!r}")
+        for name, value, low in (
+            ("rate_window", rate_window, 0.01),
+            ("generation_delay", generation_delay, 0.0),
+        ):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not (low <= value <= 3600)
+            ):
+                raise ValueError(
+                    f"{name} must be a number of seconds from {low:g} to 3600, got {value!r}"
+                )
         self._host = host
         self._port = port
         self._stopping = threading.Event()
         self._server: QuietServer | None = None
         self._lifecycle = threading.Lock()
-        self._core = Core(keys, credits, rate_limit, lambda: self.origin, self._stopping)
+        self._core = Core(
+            keys,
+            credits,
+            rate_limit,
+            lambda: self.origin,
+            self._stopping,
+            rate_window=float(rate_window),
+            generation_delay=float(generation_delay),
+        )
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -128,6 +155,13 @@ class FakeGateway:
         return self._core.errors
 
     @property
+    def charges(self) -> dict[str, int]:
+        """How many times each POST was performed and charged for, by its `Idempotency-Key`
+        (`""` for requests sent without one). Replays are not counted: a value above 1 means
+        the same request was paid for twice. A copy; `reset()` clears it."""
+        return self._core.charge_counts()
+
+    @property
     def requests(self) -> list[RecordedRequest]:
         """A snapshot of every request received so far, oldest first."""
         return self._core.snapshot()
@@ -137,7 +171,8 @@ class FakeGateway:
         return [r for r in self.requests if r.path.endswith(path_suffix)]
 
     def reset(self) -> None:
-        """Clear the log, faults, rate windows, idempotency records and errors; refill credits."""
+        """Clear the log, faults, rate windows, idempotency records, charges and errors; refill
+        credits."""
         self._core.reset()
 
     # --- fault injection -------------------------------------------------------------------
