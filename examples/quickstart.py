@@ -1,20 +1,20 @@
 """railwail quickstart: generate an image, save it as a file, then ask a chat model.
 
-With RAILWAIL_API_KEY set this calls the real gateway (and spends credits). Without it, it
-starts the local emulator from railwail.testing and runs against that, offline and free.
+With a key (RAILWAIL_API_KEY, or the one `railwail auth login` stored) this calls the gateway
+and spends credits. Without one, it starts the local emulator from railwail.testing and runs
+against that, offline and free.
 
     make demo                      # or: python examples/quickstart.py [output-dir]
 """
 
 from __future__ import annotations
 
-import os
 import struct
 import sys
 from contextlib import ExitStack
 from pathlib import Path
 
-from railwail import Railwail, RailwailError, railwail
+from railwail import MissingAPIKeyError, Railwail, RailwailError, railwail
 
 OUT_DIR = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parent / "output"
 
@@ -44,15 +44,15 @@ def main(rw: Railwail) -> None:
 
 if __name__ == "__main__":
     with ExitStack() as stack:
-        if os.environ.get("RAILWAIL_API_KEY"):
-            print("RAILWAIL_API_KEY is set: calling the railwail gateway.")
+        try:
             client = stack.enter_context(railwail())
-        else:
+            print(f"Calling {client.base_url} (credits are spent).")
+        except MissingAPIKeyError:
             from railwail.testing import FakeGateway
 
             gw = stack.enter_context(FakeGateway())
             print(
-                "RAILWAIL_API_KEY is not set: running on the local emulator "
+                "No API key found: running on the local emulator "
                 f"(railwail.testing.FakeGateway at {gw.url}); no credits are spent."
             )
             client = stack.enter_context(railwail(gw.api_key, base_url=gw.url))

@@ -80,3 +80,20 @@ def test_make_dist_builds_and_checks() -> None:
     commands = _dry_run("dist")
     assert "/nonexistent/venv/bin/python -m build --outdir dist ." in commands
     assert commands[-1] == "/nonexistent/venv/bin/twine check --strict dist/*"
+
+
+def test_make_docs_builds_strictly_and_make_test_runs_it() -> None:
+    build = "NO_MKDOCS_2_WARNING=1 /nonexistent/venv/bin/mkdocs build --strict"
+    assert _dry_run("docs")[-1] == build
+    assert build in _dry_run("test")
+
+
+def test_the_docs_tools_are_an_extra_that_the_dev_tools_include() -> None:
+    project = _pyproject()["project"]
+    assert isinstance(project, dict)
+    extras = project["optional-dependencies"]
+    names = {spec.split(">")[0].split("<")[0] for spec in extras["docs"]}
+    assert names == {"mkdocs", "mkdocs-material", "mkdocstrings", "mkdocstrings-python"}
+    # MkDocs 2 drops the plugins the site is built with.
+    assert "mkdocs>=1.6,<2" in extras["docs"]
+    assert "railwail[docs]" in extras["dev"]

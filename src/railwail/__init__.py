@@ -163,10 +163,13 @@ def railwail(
     http_client: httpx.Client | None = None,
     max_download_bytes: int = _DEFAULT_MAX_DOWNLOAD_BYTES,
 ) -> Railwail:
-    """Creates a :class:`Railwail` client: ``rw = railwail("rw_live_...")``.
+    """Creates a ``Railwail`` client: ``rw = railwail("rw_live_...")``.
 
-    With no ``api_key``, ``RAILWAIL_API_KEY`` is used. The options are those of
-    :class:`Railwail`.
+    With no ``api_key``, ``RAILWAIL_API_KEY`` is used, then the key ``railwail auth login``
+    stored. The options are those of [`Railwail`][railwail.Railwail].
+
+    Returns:
+        A new ``Railwail``; close it when done (``rw.close()``, or ``with railwail() as rw:``).
     """
     return Railwail(
         api_key,

@@ -56,7 +56,8 @@ class Railwail(APIClient):
     ``rw.close()``.
 
     Args:
-        api_key: Your key (``rw_live_...``). Defaults to ``RAILWAIL_API_KEY``.
+        api_key: Your key (``rw_live_...``). Defaults to ``RAILWAIL_API_KEY``, then the key
+            ``railwail auth login`` stored.
         base_url: Defaults to ``RAILWAIL_BASE_URL``, then ``https://railwail.com/api/v1``.
         timeout: Seconds, or an ``httpx.Timeout``, for each attempt of every call
             (default: 5 s to connect, 300 s to read).
@@ -67,7 +68,8 @@ class Railwail(APIClient):
         max_download_bytes: The largest image ``image.read()`` downloads (default 50 MiB).
 
     Raises:
-        ValueError: No API key, or an option out of range.
+        MissingAPIKeyError: No API key anywhere, or an empty one (also a ``ValueError``).
+        ValueError: An option out of range.
         TypeError: An option of the wrong type.
     """
 
@@ -120,7 +122,7 @@ class Railwail(APIClient):
         Raises:
             ValueError: An argument is out of range, before anything is sent.
             TypeError: An argument has the wrong type, before anything is sent.
-            APIError: The gateway refused (see the error tree in the README).
+            APIError: The gateway refused (one subclass per status, e.g. ``RateLimitError``).
             APIConnectionError: No answer, after the retries ``max_retries`` allows.
         """
         spec = image_request(
@@ -314,7 +316,7 @@ class Railwail(APIClient):
         Raises:
             ValueError: An argument is out of range, before anything is sent.
             TypeError: An argument has the wrong type, before anything is sent.
-            APIError: The gateway refused (see the error tree in the README).
+            APIError: The gateway refused (one subclass per status, e.g. ``RateLimitError``).
             APIConnectionError: No answer, after the retries ``max_retries`` allows.
         """
         spec = chat_request(
@@ -373,7 +375,7 @@ class Railwail(APIClient):
         Raises:
             ValueError: An argument is out of range, before anything is sent.
             TypeError: An argument has the wrong type, before anything is sent.
-            APIError: The gateway refused (see the error tree in the README).
+            APIError: The gateway refused (one subclass per status, e.g. ``RateLimitError``).
             APIConnectionError: No answer, after the retries ``max_retries`` allows.
         """
         spec = embed_request(
@@ -444,8 +446,8 @@ class Railwail(APIClient):
                 models also a list of strings.
             type: ``"image"``, ``"chat"`` or ``"embed"`` to skip the routing (the
                 catalogue's category names ``"text"`` and ``"embedding"`` work too).
-            **options: Those of :meth:`image`, :meth:`chat` (but not ``stream``) or
-                :meth:`embed`, by route; typed, so a type checker refuses a misspelled one.
+            **options: Those of ``image()``, ``chat()`` (but not ``stream``) or ``embed()``,
+                by route; typed, so a type checker refuses a misspelled one.
 
         Returns:
             Images: an ``ImageList`` (a ``list[Image]`` that can ``save_all()``); chat:
@@ -455,7 +457,7 @@ class Railwail(APIClient):
             TypeError: An option the route does not take, or an input of the wrong type.
             ValueError: An argument is out of range, before anything is sent.
             UnsupportedModelError: The catalogue's category is one ``run()`` cannot call.
-            APIError: The gateway refused (see the error tree in the README).
+            APIError: The gateway refused (one subclass per status, e.g. ``RateLimitError``).
             APIConnectionError: No answer, after the retries ``max_retries`` allows.
         """
         route = plan_run(model, input, type, options, self._state.routes)

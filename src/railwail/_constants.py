@@ -1,4 +1,5 @@
-"""Defaults shared by both clients. Every number here is documented in the README."""
+"""Defaults shared by both clients. Every number here is documented in docs/configuration.md
+or docs/errors.md."""
 
 from __future__ import annotations
 

@@ -435,6 +435,10 @@ class ImageResponse(APIResponse):
 
     It also knows the ``model`` and ``prompt`` it was made for, saves all its images at once
     (``save_all``) and shows them all in a notebook.
+
+    Attributes:
+        created: When the images were made (Unix time).
+        data: The images, in order (``images`` is the same list as an ``ImageList``).
     """
 
     created: int | None = None

@@ -139,7 +139,15 @@ def _first_error(exc: Exception) -> str:
 
 
 class ChatMessage(TypedDict, total=False):
-    """One chat message as sent to the gateway. Plain dicts of the same shape work too."""
+    """One chat message as sent to the gateway. Plain dicts of the same shape work too.
+
+    Attributes:
+        role: ``"system"``, ``"developer"``, ``"user"``, ``"assistant"`` or ``"tool"``.
+        content: The text, or a list of content parts (``{"type": "text", "text": ...}``);
+            ``None`` only for an assistant message that carries tool calls.
+        name: An optional name for the participant.
+        tool_call_id: For a ``"tool"`` message, the tool call it answers.
+    """
 
     role: Required[ChatRole]
     content: Required[str | list[dict[str, Any]] | None]
@@ -148,7 +156,13 @@ class ChatMessage(TypedDict, total=False):
 
 
 class Usage(APIObject):
-    """Tokens counted for a chat completion."""
+    """Tokens counted for a chat completion.
+
+    Attributes:
+        prompt_tokens: Tokens of the messages sent.
+        completion_tokens: Tokens of the answer.
+        total_tokens: Both together.
+    """
 
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -156,14 +170,25 @@ class Usage(APIObject):
 
 
 class ChatCompletionMessage(APIObject):
-    """The assistant's message in a chat completion."""
+    """The assistant's message in a chat completion.
+
+    Attributes:
+        role: ``"assistant"``.
+        content: The answer's text (``None`` when the model sent none).
+    """
 
     role: str = "assistant"
     content: str | None = None
 
 
 class ChatChoice(APIObject):
-    """One choice of a chat completion."""
+    """One choice of a chat completion.
+
+    Attributes:
+        index: Its place among the choices, from 0.
+        message: The assistant's message.
+        finish_reason: Why the model stopped: ``"stop"``, ``"length"``, ...
+    """
 
     index: int = 0
     message: ChatCompletionMessage
@@ -171,7 +196,15 @@ class ChatChoice(APIObject):
 
 
 class ChatResponse(APIResponse):
-    """An OpenAI-shaped ``chat.completion`` object."""
+    """An OpenAI-shaped ``chat.completion`` object.
+
+    Attributes:
+        id: The completion's id.
+        created: When it was made (Unix time).
+        model: The model that answered.
+        choices: The answers; ``text`` is the first one's content.
+        usage: Tokens counted, when the gateway sent them.
+    """
 
     id: str = ""
     object: str = "chat.completion"
@@ -189,14 +222,25 @@ class ChatResponse(APIResponse):
 
 
 class ChoiceDelta(APIObject):
-    """The part of the message one stream chunk adds."""
+    """The part of the message one stream chunk adds.
+
+    Attributes:
+        role: ``"assistant"`` in the first chunk, else ``None``.
+        content: The text this chunk adds, if any.
+    """
 
     role: str | None = None
     content: str | None = None
 
 
 class ChatChunkChoice(APIObject):
-    """One choice of a stream chunk."""
+    """One choice of a stream chunk.
+
+    Attributes:
+        index: Its place among the choices, from 0.
+        delta: What this chunk adds to the choice's message.
+        finish_reason: Why the model stopped, in the choice's last chunk.
+    """
 
     index: int = 0
     delta: ChoiceDelta = Field(default_factory=ChoiceDelta)
@@ -204,7 +248,15 @@ class ChatChunkChoice(APIObject):
 
 
 class ChatChunk(APIResponse):
-    """One ``chat.completion.chunk`` of a streamed chat completion."""
+    """One ``chat.completion.chunk`` of a streamed chat completion.
+
+    Attributes:
+        id: The completion's id (the same in every chunk).
+        created: When it was made (Unix time).
+        model: The model that answers.
+        choices: What this chunk adds to each choice; ``text`` is the first one's.
+        usage: Tokens counted, in a final chunk of gateways that send them.
+    """
 
     id: str = ""
     object: str = "chat.completion.chunk"
@@ -225,6 +277,7 @@ class Embedding(APIObject):
     """One embedding vector and the index of the input it belongs to.
 
     Attributes:
+        index: The place of its input in the request, from 0.
         embedding: The vector, as floats. When the call named an ``encoding_format`` other
             than base64 (``"float"``, or a format of the gateway's own via ``extra_body``),
             it is exactly what the gateway sent, which for a format of its own may be a
@@ -237,14 +290,25 @@ class Embedding(APIObject):
 
 
 class EmbeddingUsage(APIObject):
-    """Tokens counted for an embeddings request."""
+    """Tokens counted for an embeddings request.
+
+    Attributes:
+        prompt_tokens: Tokens of the inputs.
+        total_tokens: The same, as OpenAI reports it.
+    """
 
     prompt_tokens: int = 0
     total_tokens: int = 0
 
 
 class EmbeddingResponse(APIResponse):
-    """An OpenAI-shaped embedding list."""
+    """An OpenAI-shaped embedding list.
+
+    Attributes:
+        data: One ``Embedding`` per input, in input order.
+        model: The model that made them.
+        usage: Tokens counted, when the gateway sent them.
+    """
 
     object: str = "list"
     data: list[Embedding]
@@ -359,7 +423,14 @@ def _not_floats(item: Embedding, request_id: str | None) -> ResponseValidationEr
 
 
 class ModelPricing(APIObject):
-    """A model's price in credits."""
+    """A model's price in credits.
+
+    Attributes:
+        credit_cost_fixed: Credits per call (per image for image models).
+        credit_cost_input_per_1k: Credits per 1,000 input tokens.
+        credit_cost_output_per_1k: Credits per 1,000 output tokens.
+        currency: The unit of the prices (``"credits"``).
+    """
 
     credit_cost_fixed: float | None = None
     credit_cost_input_per_1k: float | None = None
@@ -368,7 +439,19 @@ class ModelPricing(APIObject):
 
 
 class Model(APIResponse):
-    """One model of the gateway's catalogue."""
+    """One model of the gateway's catalogue.
+
+    Attributes:
+        id: The model's slug, e.g. ``"flux-schnell"``.
+        name: Its display name.
+        description: What it does.
+        category: ``"text"``, ``"image"``, ``"embedding"``, ``"video"`` or ``"audio"``.
+        owned_by: Its provider, e.g. ``"openai"``.
+        provider_model_id: The provider's own name for it.
+        pricing: What a call costs.
+        capabilities: What it supports, as the gateway describes it.
+        metadata: Anything else the catalogue says about it.
+    """
 
     id: str
     object: str = "model"

@@ -88,7 +88,10 @@ def test_jsonl_items_from_stdin_with_a_json_summary(
     assert fox["revised_prompt"] == "A detailed, high-quality rendering of: a fox"
     assert fox["request_id"].startswith("req_")
     assert plain["paths"] == [str(workdir / "out/00001-a-plain-prompt.png")]
-    assert gw.requests_to(GENERATIONS)[0].json()["size"] == "512x512"
+    # The items run concurrently: find each one's request by its prompt.
+    sent = {r.json()["prompt"]: r.json() for r in gw.requests_to(GENERATIONS)}
+    assert sent["a fox"]["size"] == "512x512"
+    assert "size" not in sent["a plain prompt"]
 
 
 def test_running_it_again_resumes(cli: Cli, gw: FakeGateway, workdir: Path) -> None:

@@ -1,5 +1,6 @@
-"""Typical README code, as functions that mypy --strict checks (the README's blocks
-themselves run as tests against the emulator: conftest.py). Never run, only checked."""
+"""Typical code of the README and the docs/ pages, as functions that mypy --strict checks
+(the blocks themselves run as tests against the emulator: conftest.py). Never run, only
+checked; examples/ is under mypy --strict as it is."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""The ``railwail`` command line (``railwail``, ``python -m railwail``); see the README's
-"Command line" section.
+"""The ``railwail`` command line (``railwail``, ``python -m railwail``); see docs/cli.md.
 
 Built on the SDK's public API only. One module per command: each has ``register()``, which
 adds its parser, and a handler that the parser's defaults point at; ``_main.COMMANDS`` lists
