@@ -48,7 +48,7 @@ SUBS = [
     (r"__aexit__", "__exit__"),
     (r"aclose", "close"),
     (r"aread", "read"),
-    (r"aiter_bytes", "iter_bytes"),
+    (r"aiter_raw", "iter_raw"),
     (r"asleep", "sleep"),
     (r"async_retrying", "retrying"),
     (r"async_lock", "lock"),

@@ -119,8 +119,9 @@ PACKAGE_DIR = Path(railwail.__file__).parent
 # lower ones, never of a higher one (same-layer imports must not form a cycle either).
 LAYERS: dict[int, set[str]] = {
     0: {"_version", "_constants", "_allowed", "_utils", "_exceptions", "_headers", "_files"}
-    | {"_logging", "_credentials", "_tls"},
-    1: {"_requests", "_routing", "_retry", "_run", "_config", "_error_mapping", "_download"},
+    | {"_logging", "_credentials", "_tls", "_decoding", "_secrets"},
+    1: {"_requests", "_routing", "_retry", "_run", "_config", "_error_mapping", "_download"}
+    | {"_deadline"},
     2: {"_base_client"},
     3: {"_async_api_client", "_api_client"},
     4: {"_models", "_image", "_streaming", "types"},

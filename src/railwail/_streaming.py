@@ -1,25 +1,41 @@
-"""Server-sent events: one pure decoder, wrapped once for sync and once for async streams."""
+"""Server-sent events: one pure decoder, wrapped once for sync and once for async streams.
+
+A stream answers ``text/event-stream`` and ends with ``data: [DONE]``; anything else raises
+(the check of the content type is made when the stream opens, in the I/O layer). Its lines
+and events are capped (``MAX_STREAM_LINE_BYTES``), its decoding is linear in the bytes
+whatever the split, and a stream dropped unread gives its connection back to the pool at the
+client's next request (a finaliser queues its response; no I/O happens in it).
+"""
 
 from __future__ import annotations
 
 import functools
 import json
+import time
+import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
 from types import TracebackType
 from typing import Any, NamedTuple, Self
 
 import httpx
 
+from ._constants import MAX_STREAM_LINE_BYTES
+from ._deadline import AsyncDeadlineScope, DeadlineExceeded, DeadlineScope, seconds
+from ._decoding import BodyDecoder
+from ._error_mapping import error_in_body
 from ._exceptions import (
     APIConnectionError,
-    APIError,
+    APITimeoutError,
+    RailwailError,
     ResponseValidationError,
-    error_class_for,
-    error_fields,
 )
 from ._models import ChatChunk, RateLimit
+from ._secrets import key_replacements, scrub_error
 
 __all__ = ["AsyncChatStream", "ChatStream", "SSEDecoder", "ServerSentEvent"]
+
+# An error event inside a 200 stream (kept under this name: it is what it is used for here).
+stream_error = error_in_body
 
 
 class ServerSentEvent(NamedTuple):
@@ -32,64 +48,112 @@ class ServerSentEvent(NamedTuple):
 
 class SSEDecoder:
     """Turns bytes, split anywhere, into events (the WHATWG event-stream rules: ``\\n``,
-    ``\\r\\n`` or ``\\r`` line ends, ``:`` comments, multi-line ``data:``, blank lines)."""
+    ``\\r\\n`` or ``\\r`` line ends, ``:`` comments, multi-line ``data:``, blank lines).
 
-    def __init__(self) -> None:
-        self._buffer = b""
+    Linear in the bytes however they are split: the pieces of an unfinished line are joined
+    once, when its end arrives. A line, or an event's data, longer than ``max_line`` bytes
+    raises ``ResponseValidationError``.
+    """
+
+    def __init__(self, max_line: int = MAX_STREAM_LINE_BYTES) -> None:
+        self._max = max_line
+        self._pending: list[bytes] = []  # the unfinished line, in pieces (no line ends)
+        self._pending_size = 0
+        self._cr = False  # the last chunk ended with \r: maybe the first half of \r\n
         self._event: str | None = None
         self._data: list[str] = []
+        self._data_size = 0
         self._id: str | None = None
+        self._dispatched = False
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
-        buffer = self._buffer + chunk if self._buffer else chunk
+        if self._cr:
+            chunk = b"\r" + chunk
+            self._cr = False
         # A \r at the very end may be the first half of \r\n: it waits for the next chunk.
-        held = b""
-        if buffer.endswith(b"\r"):
-            buffer, held = buffer[:-1], b"\r"
-        if b"\r" in buffer:
-            buffer = buffer.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        # The complete lines are decoded and split once per chunk, rather than sliced off the
-        # buffer one by one: linear in the bytes. A line end is never inside a UTF-8 sequence,
-        # so this decodes exactly as line by line would; the unfinished line stays bytes.
-        cut = buffer.rfind(b"\n")
+        if chunk.endswith(b"\r"):
+            chunk, self._cr = chunk[:-1], True
+        if b"\r" in chunk:
+            chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        cut = chunk.rfind(b"\n")
         if cut < 0:
-            self._buffer = buffer + held
+            if chunk:
+                self._hold(chunk)
             return []
-        self._buffer = buffer[cut + 1 :] + held
+        head = chunk[:cut]
+        if self._pending:
+            self._pending.append(head)
+            head = b"".join(self._pending)
+            self._pending.clear()
+            self._pending_size = 0
+        events = self._lines(head)
+        if cut + 1 < len(chunk):
+            self._hold(chunk[cut + 1 :])
+        return events
+
+    def _hold(self, piece: bytes) -> None:
+        self._pending.append(piece)
+        self._pending_size += len(piece)
+        if self._pending_size > self._max:
+            raise _too_long("line", self._max)
+
+    def _lines(self, head: bytes) -> list[ServerSentEvent]:
+        # The complete lines are decoded and split once per chunk: linear in the bytes. A line
+        # end is never inside a UTF-8 sequence, so this decodes exactly as line by line would.
+        lines = head.decode("utf-8", errors="replace").split("\n")
+        if len(head) > self._max and max(map(len, lines)) > self._max:
+            raise _too_long("line", self._max)
         events: list[ServerSentEvent] = []
         data = self._data
-        for line in buffer[:cut].decode("utf-8", errors="replace").split("\n"):
-            if line.startswith("data: "):  # the common case, as _line would read it
+        before = len(data)
+        self._dispatched = False
+        for line in lines:
+            if line.startswith("data: "):  # the common case, as _field would read it
                 data.append(line[6:])
-                continue
-            event = self._line(line)
-            if event is not None:
-                events.append(event)
+            elif not line:
+                event = self._dispatch()
+                if event is not None:
+                    events.append(event)
+            elif line[0] != ":":  # a comment: nothing to do
+                self._field(line)
+        # The data of the event still open, counted over the lines it gained here only.
+        if self._dispatched:
+            self._data_size = sum(map(len, data))
+        elif len(data) > before:
+            self._data_size += sum(map(len, data[before:]))
+        if self._data_size > self._max:
+            raise _too_long("event", self._max)
         return events
 
     def flush(self) -> list[ServerSentEvent]:
         """Events still pending when the stream ends (a last line without a line end)."""
+        self._cr = False
         events = []
-        if self._buffer:
-            line, self._buffer = self._buffer.rstrip(b"\r"), b""
-            event = self._line(line.decode("utf-8", errors="replace"))
-            if event is not None:
-                events.append(event)
-        event = self._line("")
+        if self._pending:
+            line = b"".join(self._pending).decode("utf-8", errors="replace")
+            self._pending.clear()
+            self._pending_size = 0
+            if line and line[0] != ":":
+                if line.startswith("data: "):
+                    self._data.append(line[6:])
+                else:
+                    self._field(line)
+        event = self._dispatch()
         if event is not None:
             events.append(event)
         return events
 
-    def _line(self, line: str) -> ServerSentEvent | None:
-        if not line:
-            if not self._data and self._event is None:
-                return None
-            event = ServerSentEvent(self._event, "\n".join(self._data), self._id)
-            self._event = None
-            self._data.clear()  # in place: feed() holds a reference to this list
-            return event
-        if line.startswith(":"):
+    def _dispatch(self) -> ServerSentEvent | None:
+        if not self._data and self._event is None:
             return None
+        event = ServerSentEvent(self._event, "\n".join(self._data), self._id)
+        self._event = None
+        self._data.clear()  # in place: _lines holds a reference to this list
+        self._data_size = 0
+        self._dispatched = True
+        return event
+
+    def _field(self, line: str) -> None:
         name, _, value = line.partition(":")
         value = value.removeprefix(" ")
         if name == "data":
@@ -98,50 +162,32 @@ class SSEDecoder:
             self._event = value
         elif name == "id" and "\0" not in value:
             self._id = value
-        return None
 
 
-_CODE_STATUS = {
-    "bad_request": 400,
-    "invalid_request_error": 400,
-    "invalid_api_key": 401,
-    "authentication_error": 401,
-    "insufficient_credits": 402,
-    "permission_denied": 403,
-    "not_found": 404,
-    "model_not_found": 404,
-    "rate_limit_exceeded": 429,
-    "rate_limit_error": 429,
-}
+def _never() -> Exception:  # pragma: no cover - a stream's decoder has no cap
+    raise AssertionError("unreachable")
 
 
-def stream_error(payload: Any, headers: httpx.Headers) -> APIError:
-    """An error event inside a 200 stream, as the error class its code or status implies."""
-    err = payload.get("error", payload) if isinstance(payload, dict) else {}
-    status = err.get("status") if isinstance(err, dict) else None
-    if not isinstance(status, int):
-        code = err.get("code") if isinstance(err, dict) else None
-        etype = err.get("type") if isinstance(err, dict) else None
-        status = _CODE_STATUS.get(str(code), _CODE_STATUS.get(str(etype), 500))
-    message, etype, code = error_fields(payload, status)
-    return error_class_for(status)(
-        message,
-        status=status,
-        type=etype,
-        code=code,
-        request_id=headers.get("x-request-id"),
-        body=payload,
-        headers=dict(headers),
+def _too_long(what: str, limit: int) -> ResponseValidationError:
+    article = "an" if what[0] in "aeiou" else "a"
+    return ResponseValidationError(
+        f"a chat stream sent {article} {what} longer than {limit} bytes (the most a stream "
+        f"{what} may be); the stream was stopped"
     )
 
 
 class _StreamCore:
-    """What both stream twins share: decoding one event into a chunk, and the text so far."""
+    """What both stream twins share: decoding one event into a chunk, the text so far, and
+    how a stream ends (at ``[DONE]``, or with an error that shows no secret)."""
 
     def __init__(
         self,
         response: httpx.Response,
         to_error: Callable[[httpx.HTTPError], APIConnectionError],
+        *,
+        secret: str | None = None,
+        orphans: list[httpx.Response] | None = None,
+        deadline: float | None = None,
     ) -> None:
         self.response = response
         self._read_chunk = chunk_reader()
@@ -149,6 +195,51 @@ class _StreamCore:
         self._parts: list[str] = []
         self._started = False
         self._finished = False
+        self._secret = secret
+        self._deadline = deadline  # the call's total_timeout, as a time.monotonic() deadline
+        self._count = 0
+        # Dropped unread, the stream hands its response to the client, whose next request
+        # closes it (a finaliser must do no I/O, and may run anywhere: even inside the pool).
+        self._orphan = None
+        if orphans is not None:
+            self._orphan = weakref.finalize(self, orphans.append, response)
+            self._orphan.atexit = False
+
+    def _released(self) -> None:
+        if self._orphan is not None:
+            self._orphan.detach()
+
+    def _body_decoder(self) -> BodyDecoder | None:
+        """Decodes a compressed stream step by step (an SSE stream is rarely compressed)."""
+        encoding = self.response.headers.get("content-encoding")
+        return BodyDecoder(encoding, None, _never) if encoding else None
+
+    def _ended_early(self) -> APIConnectionError:
+        request = self.response.request
+        return APIConnectionError(
+            f"The chat stream ended without its [DONE] marker, after {self._count} chunks: the "
+            "connection was closed early (the text received so far is kept on the stream)",
+            method=request.method,
+            url=str(request.url.copy_with(query=None)),
+        )
+
+    def _out_of_time(self) -> APITimeoutError:
+        request = self.response.request
+        error = APITimeoutError(
+            f"total_timeout ran out during the chat stream, after {self._count} chunks "
+            f"({seconds(max(self._deadline_left(), 0.0))} s left)",
+            method=request.method,
+            url=str(request.url.copy_with(query=None)),
+        )
+        error.hint = "Pass a larger total_timeout= to the call or the client, or None"
+        return error
+
+    def _deadline_left(self) -> float:
+        return (self._deadline or 0.0) - time.monotonic()
+
+    def _failed(self, error: RailwailError) -> RailwailError:
+        scrub_error(error, key_replacements(self._secret))
+        return error
 
     @property
     def request_id(self) -> str | None:
@@ -190,6 +281,7 @@ class _StreamCore:
             # The response's headers (request_id, rate_limit) in a private dict of the chunk's
             # own: what pydantic's initialisation plus attach_meta leave (see chunk_reader).
             object.__setattr__(chunk, "__pydantic_private__", {"_headers": headers})
+            self._count += 1
             choices = chunk.choices  # chunk.text, read without the property's call
             if choices and choices[0].delta.content:
                 parts.append(choices[0].delta.content)
@@ -211,7 +303,7 @@ class _StreamCore:
                 "a stream event is not valid JSON", body=data, request_id=self.request_id
             ) from None
         if event.event == "error" or (isinstance(payload, dict) and "error" in payload):
-            raise stream_error(payload, self.response.headers)
+            raise error_in_body(payload, self.response.headers)
         try:
             return ChatChunk.model_validate(payload)
         except ValueError as exc:
@@ -265,17 +357,40 @@ class ChatStream(_StreamCore):
 
     def _events(self) -> Iterator[ChatChunk]:
         decoder = SSEDecoder()
+        body = self._body_decoder()
         try:
-            for raw in self.response.iter_bytes():
-                yield from self._chunks(decoder.feed(raw))
+            raw = self.response.iter_raw()
+            for data in raw if self._deadline is None else self._within_deadline(raw):
+                if body is not None:
+                    data = body.decode(data)
+                yield from self._chunks(decoder.feed(data))
                 if self._finished:
                     return
             yield from self._chunks(decoder.flush())
-            self._finished = True
+            if not self._finished:
+                raise self._ended_early()
         except httpx.HTTPError as exc:
-            raise self._to_error(exc) from exc
+            raise self._failed(self._to_error(exc)) from exc
+        except DeadlineExceeded:
+            raise self._failed(self._out_of_time()) from None
+        except RailwailError as exc:
+            self._failed(exc)
+            raise
         finally:
             self.response.close()
+            self._released()
+
+    def _within_deadline(self, raw: Iterator[bytes]) -> Iterator[bytes]:
+        # Each read gets what is left of the call's total_timeout (see _deadline).
+        deadline = self._deadline
+        while True:
+            with DeadlineScope(deadline):
+                data = next(raw, None)
+            if data is None:
+                return
+            if deadline is not None and time.monotonic() > deadline:
+                raise DeadlineExceeded
+            yield data
 
     def final_text(self) -> str:
         """Reads the stream to its end, unless a loop already consumed or left it, and returns
@@ -288,6 +403,7 @@ class ChatStream(_StreamCore):
         """Closes the HTTP response; iteration stops."""
         self._started = True
         self.response.close()
+        self._released()
 
     def __enter__(self) -> Self:
         return self
@@ -317,19 +433,42 @@ class AsyncChatStream(_StreamCore):
 
     async def _events(self) -> AsyncIterator[ChatChunk]:
         decoder = SSEDecoder()
+        body = self._body_decoder()
         try:
-            async for raw in self.response.aiter_bytes():
-                for chunk in self._chunks(decoder.feed(raw)):
+            raw = self.response.aiter_raw()
+            async for data in raw if self._deadline is None else self._within_deadline(raw):
+                if body is not None:
+                    data = body.decode(data)
+                for chunk in self._chunks(decoder.feed(data)):
                     yield chunk
                 if self._finished:
                     return
             for chunk in self._chunks(decoder.flush()):
                 yield chunk
-            self._finished = True
+            if not self._finished:
+                raise self._ended_early()
         except httpx.HTTPError as exc:
-            raise self._to_error(exc) from exc
+            raise self._failed(self._to_error(exc)) from exc
+        except DeadlineExceeded:
+            raise self._failed(self._out_of_time()) from None
+        except RailwailError as exc:
+            self._failed(exc)
+            raise
         finally:
             await self.response.aclose()
+            self._released()
+
+    async def _within_deadline(self, raw: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+        # Each read is cancelled when the call's total_timeout runs out (see _deadline).
+        deadline = self._deadline
+        while True:
+            async with AsyncDeadlineScope(deadline):
+                data = await anext(raw, None)
+            if data is None:
+                return
+            if deadline is not None and time.monotonic() > deadline:
+                raise DeadlineExceeded
+            yield data
 
     async def final_text(self) -> str:
         """Reads the stream to its end, unless a loop already consumed or left it, and returns
@@ -342,6 +481,7 @@ class AsyncChatStream(_StreamCore):
         """Closes the HTTP response; iteration stops."""
         self._started = True
         await self.response.aclose()
+        self._released()
 
     async def __aenter__(self) -> Self:
         return self
