@@ -251,6 +251,14 @@ class Server:
     def paths(self) -> list[str]:
         return [r.path for r in self.requests]
 
+    def wait_for(self, path: str | None = None, count: int = 1, seconds: float = 5.0) -> None:
+        """Blocks until ``count`` requests (to ``path``, if given) arrived; fails after
+        ``seconds``."""
+        deadline = time.monotonic() + seconds
+        while sum(path is None or r.path == path for r in self.requests) < count:
+            assert time.monotonic() < deadline, f"no request to {path or 'the server'} came"
+            time.sleep(0.01)
+
 
 def _close(sock: socket.socket) -> None:
     with contextlib.suppress(OSError):
