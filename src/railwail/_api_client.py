@@ -148,14 +148,17 @@ class APIClient(BaseClient[httpx.Client]):
     ) -> T:
         if spec.stream and response.is_success and is_event_stream(response):
             # The stream's consumer reads the body, within the call's total_timeout.
-            with CallScope(until=call.deadline):
+            with CallScope(until=(call.deadline, call.total)):
                 return parse(response)
+        config = self._config
         read_answer(
             response,
-            self._answer_limit(spec),
+            config.max_download_bytes if spec.absolute_url else config.max_response_bytes,
             deadline,
             lambda: self._too_large(response, spec),
             lenient=not response.is_success,
+            # A pool of the caller's own cannot clip its reads to the deadline itself.
+            clip=not self._state.owns_http,
         )
         if not response.is_success and not (spec.absolute_url and response.is_redirect):
             raise status_error(response, self._config.api_key)
@@ -196,13 +199,15 @@ def read_answer(
     too_large: Callable[[], Exception],
     *,
     lenient: bool = False,
+    clip: bool = False,
 ) -> bytes:
     """Reads the whole body of ``response`` (sent with ``stream=True``) and returns it; it is
     then also its ``.content``.
 
     The raw bytes are decoded here (gzip, deflate) with the decoded size counted as it grows
-    (see _decoding), and the body must be complete by ``deadline``. ``lenient``: for an error
-    answer, a body past ``limit`` is cut short rather than refused.
+    (see _decoding), and the body must be complete by ``deadline`` (``clip``: each read waits
+    at most what is left when the body begins). ``lenient``: for an error answer, a body past
+    ``limit`` is cut short rather than refused.
     """
     if response.is_stream_consumed:  # a transport that answered with the body already read
         body = response.content
@@ -213,17 +218,30 @@ def read_answer(
     declared = declared_length(response)
     if declared is not None and declared > limit and not encoding and not lenient:
         raise too_large()  # refused at once, before reading any of it
-    decoder = BodyDecoder(encoding, limit, too_large, lenient=lenient)
-    if deadline is not None:
+    if clip and deadline is not None:
         clip_read_timeout(response.request, deadline)
-    for raw in response.iter_raw():
-        decoder.feed(raw)
-        if deadline is not None and time.monotonic() > deadline:
-            raise DeadlineExceeded
-        if decoder.done:
-            break
-    response.close()
-    body = decoder.finish()
+    if encoding or lenient:
+        decoder = BodyDecoder(encoding, limit, too_large, lenient=lenient)
+        for raw in response.iter_raw():
+            decoder.feed(raw)
+            if deadline is not None and time.monotonic() > deadline:
+                raise DeadlineExceeded
+            if decoder.done:
+                break
+        response.close()
+        body = decoder.finish()
+    else:
+        # Not encoded (the common case): the same checks, without a decoder.
+        parts = []
+        size = 0
+        for raw in response.iter_raw():
+            size += len(raw)
+            if size > limit:
+                raise too_large()
+            parts.append(raw)
+            if deadline is not None and time.monotonic() > deadline:
+                raise DeadlineExceeded
+        body = b"".join(parts)
     # What response.read() stores, so that .content, .text and .json() work as usual.
     response._content = body
     return body

@@ -14,7 +14,7 @@ import httpx
 from ._allowed import EmbeddingEncoding, ImageQuality, ImageResponseFormat, ImageStyle, Route
 from ._async_api_client import AsyncAPIClient
 from ._async_resources import AsyncModels
-from ._deadline import CALL_DEADLINE, CallScope
+from ._deadline import CallScope, call_deadline
 from ._error_mapping import transport_error
 from ._requests import (
     Messages,
@@ -414,5 +414,5 @@ class AsyncRailwail(AsyncAPIClient):
             lambda exc: transport_error(exc, response.request),
             secret=self._config.api_key,
             orphans=self._state.orphans,
-            deadline=CALL_DEADLINE.get(),
+            deadline=call_deadline(),
         )

@@ -308,7 +308,9 @@ class BaseClient(Generic[HttpT]):
     # -- the parts of a call around its attempts (no I/O) -------------------------------------
 
     def _budget(self, spec: RequestSpec) -> CallBudget:
-        total = spec.total_timeout if given(spec.total_timeout) else self._config.total_timeout
+        total = spec.total_timeout
+        if total is NOT_GIVEN:
+            total = self._config.total_timeout
         return CallBudget((spec.timeout or self._timeout).read, total)  # type: ignore[arg-type]
 
     @staticmethod
@@ -334,10 +336,6 @@ class BaseClient(Generic[HttpT]):
             exc.attempts = call.attempts
             exc.elapsed = call.elapsed()
         scrub_error(exc, key_replacements(self._config.api_key))
-
-    def _answer_limit(self, spec: RequestSpec) -> int:
-        config = self._config
-        return config.max_download_bytes if spec.absolute_url else config.max_response_bytes
 
     def _too_large(self, response: httpx.Response, spec: RequestSpec) -> ResponseValidationError:
         if spec.absolute_url:

@@ -15,7 +15,7 @@ import httpx
 
 from ._allowed import EmbeddingEncoding, ImageQuality, ImageResponseFormat, ImageStyle, Route
 from ._api_client import APIClient
-from ._deadline import CALL_DEADLINE, CallScope
+from ._deadline import CallScope, call_deadline
 from ._error_mapping import transport_error
 from ._requests import (
     Messages,
@@ -416,5 +416,5 @@ class Railwail(APIClient):
             lambda exc: transport_error(exc, response.request),
             secret=self._config.api_key,
             orphans=self._state.orphans,
-            deadline=CALL_DEADLINE.get(),
+            deadline=call_deadline(),
         )

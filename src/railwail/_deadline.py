@@ -30,12 +30,18 @@ if TYPE_CHECKING:
 
 # The deadline of the attempt in progress in this thread or task, if it has one.
 ATTEMPT_DEADLINE: ContextVar[float | None] = ContextVar("railwail_attempt", default=None)
-# The deadline of an enclosing call: run() spans its catalogue lookup, its request and its
-# downloads; an image download spans its redirects.
-CALL_DEADLINE: ContextVar[float | None] = ContextVar("railwail_call", default=None)
+# The deadline of an enclosing call, and the total_timeout it comes from: run() spans its
+# catalogue lookup, its request and its downloads; an image download spans its redirects.
+CALL_DEADLINE: ContextVar[tuple[float, float] | None] = ContextVar("railwail_call", default=None)
 
 # Socket operations get at least this long: 0 would turn a blocking socket non-blocking.
 _MIN_WAIT = 0.001
+
+
+def call_deadline() -> float | None:
+    """The deadline of the call in progress, if it has one (a stream takes its call's)."""
+    current = CALL_DEADLINE.get()
+    return current[0] if current is not None else None
 
 
 class DeadlineExceeded(Exception):
@@ -67,9 +73,8 @@ class CallBudget:
         self.attempts = 0
         deadline = None if total is None else now + total
         outer = CALL_DEADLINE.get()
-        if outer is not None and (deadline is None or outer < deadline):
-            deadline = outer
-            self.total = outer - now
+        if outer is not None and (deadline is None or outer[0] < deadline):
+            deadline, self.total = outer
         self.deadline = deadline
 
     def elapsed(self) -> float:
@@ -210,27 +215,30 @@ class AsyncDeadlineScope:
 
 class CallScope:
     """``with CallScope(total):`` makes the calls inside share one deadline (``run()``: the
-    lookup, the request and the downloads; a download: its redirects). ``until=`` gives the
-    deadline itself (a stream opened inside a call takes its call's). An enclosing scope's
-    earlier deadline wins."""
+    lookup, the request and the downloads; a download: its redirects). ``until=`` passes on a
+    call's own deadline and total (a stream opened by a call takes its call's). An enclosing
+    scope's earlier deadline wins."""
 
     __slots__ = ("_token", "_total", "_until")
 
-    def __init__(self, total: float | None = None, *, until: float | None = None) -> None:
+    def __init__(
+        self, total: float | None = None, *, until: tuple[float | None, float | None] = (None, None)
+    ) -> None:
         self._total = total
         self._until = until
-        self._token: Token[float | None] | None = None
+        self._token: Token[tuple[float, float] | None] | None = None
 
     def __enter__(self) -> float | None:
-        deadline = self._until
-        if self._total is not None:
-            deadline = time.monotonic() + self._total
+        """Returns the deadline now in force (``None``: none)."""
         outer = CALL_DEADLINE.get()
-        if deadline is None:
-            return outer
-        if outer is not None and outer < deadline:
-            deadline = outer
-        self._token = CALL_DEADLINE.set(deadline)
+        deadline, total = self._until
+        if self._total is not None:
+            deadline, total = time.monotonic() + self._total, self._total
+        if deadline is None or total is None:
+            return outer[0] if outer is not None else None
+        if outer is not None and outer[0] < deadline:
+            return outer[0]
+        self._token = CALL_DEADLINE.set((deadline, total))
         return deadline
 
     def __exit__(self, *exc_info: object) -> None:
@@ -259,11 +267,24 @@ class _ClippedStream:
         self._inner = inner
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        data: bytes = self._inner.read(max_bytes, _clip(timeout))
+        # _clip, inlined: this runs for every read of every request.
+        deadline = ATTEMPT_DEADLINE.get()
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            left = left if left > _MIN_WAIT else _MIN_WAIT
+            if timeout is None or left < timeout:
+                timeout = left
+        data: bytes = self._inner.read(max_bytes, timeout)
         return data
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, _clip(timeout))
+        deadline = ATTEMPT_DEADLINE.get()
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            left = left if left > _MIN_WAIT else _MIN_WAIT
+            if timeout is None or left < timeout:
+                timeout = left
+        self._inner.write(buffer, timeout)
 
     def close(self) -> None:
         self._inner.close()

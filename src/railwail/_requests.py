@@ -181,7 +181,8 @@ def check_model(model: object) -> str:
         raise ValueError("model must be a non-empty model slug such as 'flux-schnell'")
     # A "." or ".." segment would be resolved away in GET /models/{slug} (".." is the API
     # root), and an empty one names nothing: no slug has either.
-    if any(part in ("", ".", "..") for part in model.split("/")):
+    parts = model.split("/")
+    if "." in parts or ".." in parts or "" in parts:
         raise ValueError(
             f"model must be a model slug such as 'flux-schnell'; got {model!r}, which has an "
             "empty, '.' or '..' path segment"

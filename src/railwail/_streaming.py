@@ -20,7 +20,7 @@ from typing import Any, NamedTuple, Self
 import httpx
 
 from ._constants import MAX_STREAM_LINE_BYTES
-from ._deadline import AsyncDeadlineScope, DeadlineExceeded, DeadlineScope, seconds
+from ._deadline import AsyncDeadlineScope, DeadlineExceeded, DeadlineScope
 from ._decoding import BodyDecoder
 from ._error_mapping import error_in_body
 from ._exceptions import (
@@ -226,16 +226,13 @@ class _StreamCore:
     def _out_of_time(self) -> APITimeoutError:
         request = self.response.request
         error = APITimeoutError(
-            f"total_timeout ran out during the chat stream, after {self._count} chunks "
-            f"({seconds(max(self._deadline_left(), 0.0))} s left)",
+            f"total_timeout ran out during the chat stream, after {self._count} chunks (the "
+            "text received so far is kept on the stream)",
             method=request.method,
             url=str(request.url.copy_with(query=None)),
         )
         error.hint = "Pass a larger total_timeout= to the call or the client, or None"
         return error
-
-    def _deadline_left(self) -> float:
-        return (self._deadline or 0.0) - time.monotonic()
 
     def _failed(self, error: RailwailError) -> RailwailError:
         scrub_error(error, key_replacements(self._secret))
