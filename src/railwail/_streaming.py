@@ -64,7 +64,6 @@ class SSEDecoder:
         self._data: list[str] = []
         self._data_size = 0
         self._id: str | None = None
-        self._dispatched = False
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
         if self._cr:
@@ -81,23 +80,12 @@ class SSEDecoder:
                 self._hold(chunk)
             return []
         head = chunk[:cut]
-        if self._pending:
-            self._pending.append(head)
-            head = b"".join(self._pending)
-            self._pending.clear()
+        pending = self._pending
+        if pending:
+            # Joined once, now that the line is complete (not on every read).
+            head = pending[0] + head if len(pending) == 1 else b"".join([*pending, head])
+            pending.clear()
             self._pending_size = 0
-        events = self._lines(head)
-        if cut + 1 < len(chunk):
-            self._hold(chunk[cut + 1 :])
-        return events
-
-    def _hold(self, piece: bytes) -> None:
-        self._pending.append(piece)
-        self._pending_size += len(piece)
-        if self._pending_size > self._max:
-            raise _too_long("line", self._max)
-
-    def _lines(self, head: bytes) -> list[ServerSentEvent]:
         # The complete lines are decoded and split once per chunk: linear in the bytes. A line
         # end is never inside a UTF-8 sequence, so this decodes exactly as line by line would.
         lines = head.decode("utf-8", errors="replace").split("\n")
@@ -105,25 +93,36 @@ class SSEDecoder:
             raise _too_long("line", self._max)
         events: list[ServerSentEvent] = []
         data = self._data
-        before = len(data)
-        self._dispatched = False
+        counted = len(data)  # the open event's lines counted in _data_size so far
         for line in lines:
             if line.startswith("data: "):  # the common case, as _field would read it
                 data.append(line[6:])
-            elif not line:
-                event = self._dispatch()
-                if event is not None:
-                    events.append(event)
+            elif not line:  # dispatch, as _dispatch would (inline: once per event)
+                if data or self._event is not None:
+                    events.append(ServerSentEvent(self._event, "\n".join(data), self._id))
+                    self._event = None
+                    data.clear()  # in place: flush and _field use this list too
+                    self._data_size = counted = 0
             elif line[0] != ":":  # a comment: nothing to do
                 self._field(line)
-        # The data of the event still open, counted over the lines it gained here only.
-        if self._dispatched:
-            self._data_size = sum(map(len, data))
-        elif len(data) > before:
-            self._data_size += sum(map(len, data[before:]))
-        if self._data_size > self._max:
-            raise _too_long("event", self._max)
+        if len(data) > counted:
+            # The open event grew: its data is capped too (counted once per line).
+            self._data_size += sum(map(len, data[counted:]))
+            if self._data_size > self._max:
+                raise _too_long("event", self._max)
+        if cut + 1 < len(chunk):
+            rest = chunk[cut + 1 :]
+            pending.append(rest)
+            self._pending_size = len(rest)
+            if len(rest) > self._max:
+                raise _too_long("line", self._max)
         return events
+
+    def _hold(self, piece: bytes) -> None:
+        self._pending.append(piece)
+        self._pending_size += len(piece)
+        if self._pending_size > self._max:
+            raise _too_long("line", self._max)
 
     def flush(self) -> list[ServerSentEvent]:
         """Events still pending when the stream ends (a last line without a line end)."""
@@ -148,9 +147,8 @@ class SSEDecoder:
             return None
         event = ServerSentEvent(self._event, "\n".join(self._data), self._id)
         self._event = None
-        self._data.clear()  # in place: _lines holds a reference to this list
+        self._data.clear()
         self._data_size = 0
-        self._dispatched = True
         return event
 
     def _field(self, line: str) -> None:
