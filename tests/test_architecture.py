@@ -119,7 +119,7 @@ PACKAGE_DIR = Path(railwail.__file__).parent
 # lower ones, never of a higher one (same-layer imports must not form a cycle either).
 LAYERS: dict[int, set[str]] = {
     0: {"_version", "_constants", "_allowed", "_utils", "_exceptions", "_headers", "_files"}
-    | {"_logging", "_credentials", "_tls", "_decoding", "_secrets"},
+    | {"_logging", "_credentials", "_tls", "_decoding", "_secrets", "_sse"},
     1: {"_requests", "_routing", "_retry", "_run", "_config", "_error_mapping", "_download"}
     | {"_deadline"},
     2: {"_base_client"},
