@@ -52,7 +52,7 @@ SUBS = [
     (r"__aiter__", "__iter__"),
     (r"aclose", "close"),
     (r"aread", "read"),
-    (r"aiter_bytes", "iter_bytes"),
+    (r"aiter_raw", "iter_raw"),
     (r"asleep", "sleep"),
     (r"async_retrying", "retrying"),
     (r"async_lock", "lock"),

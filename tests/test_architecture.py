@@ -137,9 +137,10 @@ PACKAGE_DIR = Path(railwail.__file__).parent
 # lower ones, never of a higher one (same-layer imports must not form a cycle either).
 LAYERS: dict[int, set[str]] = {
     0: {"_version", "_constants", "_allowed", "_utils", "_exceptions", "_headers", "_files"}
-    | {"_logging", "_credentials", "_display", "_tls", "_batch_manifest"},
+    | {"_logging", "_credentials", "_display", "_tls", "_batch_manifest"}
+    | {"_decoding", "_secrets", "_sse"},
     1: {"_requests", "_routing", "_retry", "_run", "_config", "_error_mapping", "_download"}
-    | {"_options", "_hints"}
+    | {"_options", "_hints", "_deadline"}
     | {"_batch_plan", "_batch_governor", "_batch_engine", "_batch_result", "_batch_progress"},
     2: {"_base_client"},
     3: {"_async_api_client", "_api_client"},

@@ -394,9 +394,9 @@ async def test_non_http_url_refused_before_any_request(
 ) -> None:
     # Which URLs are refused: test_download_request_refuses_what_is_not_http.
     image = await image_of(gw, rw, url="file:///etc/passwd")
-    with pytest.raises(ValueError, match=r"image url must be an http\(s\) URL"):
+    with pytest.raises(ResponseValidationError, match=r"image url must be an http\(s\) URL"):
         await read(image, rw)
-    with pytest.raises(ValueError, match=r"image url must be an http\(s\) URL"):
+    with pytest.raises(ResponseValidationError, match=r"image url must be an http\(s\) URL"):
         await save(image, rw, tmp_path / "x.png")
     assert _downloads(gw) == []
     assert names(tmp_path) == []
@@ -404,7 +404,7 @@ async def test_non_http_url_refused_before_any_request(
 
 @pytest.mark.anyio
 async def test_non_http_url_refused_without_client(gw: respx.MockRouter, twin: Twin) -> None:
-    with pytest.raises(ValueError, match=r"image url must be an http\(s\) URL"):
+    with pytest.raises(ResponseValidationError, match=r"image url must be an http\(s\) URL"):
         await read(Image(url="ftp://127.0.0.2/a.png"), twin)
     assert not gw.calls
 

@@ -258,8 +258,9 @@ def test_download_request_refuses_what_is_not_http(url: str) -> None:
     _refused(download_request, ValueError, r"image url must be an http\(s\) URL", url=url)
 
 
-def test_download_request_is_a_streamed_get_of_the_absolute_url() -> None:
+def test_download_request_is_a_get_of_the_absolute_url() -> None:
+    # Not a `stream`: that names an event stream; every answer is read as it arrives.
     spec = download_request("http://127.0.0.2:8788/img/a.png")
     assert spec == RequestSpec(
-        method="GET", path="http://127.0.0.2:8788/img/a.png", stream=True, absolute_url=True
+        method="GET", path="http://127.0.0.2:8788/img/a.png", absolute_url=True
     )

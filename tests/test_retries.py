@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import math
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -246,7 +247,8 @@ async def test_get_requests_carry_no_idempotency_key(rw: Client, gw: respx.MockR
 
 
 def _epoch_in(seconds: float) -> str:
-    return f"{time.time() + seconds:.3f}"
+    # Rounded down to the millisecond: rounding up would put the hint past `seconds`.
+    return f"{math.floor((time.time() + seconds) * 1000) / 1000:.3f}"
 
 
 # (status, headers of the failed answer, made when the test runs; the wait they ask for, as
@@ -262,7 +264,8 @@ HINTS = [
     ),
     # HTTP dates have whole seconds: up to 1 s lost to truncation, plus test run time.
     pytest.param(503, lambda: {"Retry-After": http_date(10)}, 8.0, 10.0, id="http-date"),
-    pytest.param(503, lambda: {"Retry-After": http_date(-30)}, 0.0, 0.0, id="date-in-the-past"),
+    # A moment already past is no usable hint: the backoff applies (0.5 s less jitter).
+    pytest.param(503, lambda: {"Retry-After": http_date(-30)}, 0.375, 0.5, id="date-in-the-past"),
     pytest.param(
         429,
         lambda: {"X-RateLimit-Reset": _epoch_in(20), "X-RateLimit-Remaining": "0"},
@@ -478,7 +481,9 @@ async def test_connection_error_is_retried_then_raised(
     assert err.method == "POST"
     assert err.url == EMBED_URL
     assert "Connection refused" in str(err)
-    assert f"(POST {EMBED_URL})" in str(err)
+    # How many attempts were made (the waits were recorded, not slept: no time passed).
+    assert f"(POST {EMBED_URL}; 3 attempts over 0.0 s). " in str(err)
+    assert (err.attempts, err.elapsed) == (3, pytest.approx(0.0, abs=0.5))
     assert isinstance(err.__cause__, httpx.ConnectError)
 
 
@@ -518,7 +523,7 @@ async def test_timeout_is_retried_then_raised(
     assert len(sleeps) == 2
     assert err.method == "POST"
     assert err.url == EMBED_URL  # the query is left out
-    assert str(err).startswith(f"Request timed out ({kind}) (POST {EMBED_URL}). ")
+    assert str(err).startswith(f"Request timed out ({kind}) (POST {EMBED_URL}; 3 attempts over ")
     assert "timeout=" in str(err)
 
 
@@ -545,24 +550,26 @@ def headers(**values: str) -> httpx.Headers:
         ({}, 503, None),
         ({"retry-after-ms": "1500"}, 503, 1.5),
         ({"Retry-After-Ms": "20"}, 500, 0.02),
-        ({"retry-after-ms": "-5"}, 503, 0.0),
+        ({"retry-after-ms": "-5"}, 503, None),  # negative: no hint, the backoff applies
+        ({"retry-after-ms": "-5", "Retry-After": "3"}, 503, 3.0),
         ({"retry-after-ms": "abc", "Retry-After": "4"}, 503, 4.0),
         ({"retry-after-ms": "inf", "Retry-After": "4"}, 503, 4.0),
         ({"Retry-After": "7"}, 503, 7.0),
         ({"Retry-After": "2.5"}, 429, 2.5),
-        ({"Retry-After": "-1"}, 503, 0.0),
+        ({"Retry-After": "-1"}, 503, None),
+        ({"Retry-After": "0"}, 503, 0.0),  # "now" is a hint of its own
         ({"Retry-After": "soon"}, 503, None),
         ({"Retry-After": "nan"}, 503, None),
         ({"Retry-After": "inf"}, 503, None),
         ({"Retry-After": ""}, 503, None),
         ({"Retry-After": "Tue, 14 Nov 2023 22:13:50 GMT"}, 503, 30.0),
-        ({"Retry-After": "Tue, 14 Nov 2023 22:13:50 +0100"}, 503, 0.0),
+        ({"Retry-After": "Tue, 14 Nov 2023 22:13:50 +0100"}, 503, None),  # an hour ago
         ({"Retry-After": "Tue, 14 Nov 2023 22:13:50"}, 503, 30.0),  # no zone: read as UTC
-        ({"Retry-After": "Mon, 13 Nov 2023 22:13:20 GMT"}, 503, 0.0),  # in the past
+        ({"Retry-After": "Mon, 13 Nov 2023 22:13:20 GMT"}, 503, None),  # in the past
         ({"Retry-After": "Tue, 99 Foo 2023 99:99:99 GMT"}, 503, None),
         ({"X-RateLimit-Reset": "1700000045"}, 429, 45.0),
         ({"X-RateLimit-Reset": "1700000045"}, 503, None),
-        ({"X-RateLimit-Reset": "1699999000"}, 429, 0.0),
+        ({"X-RateLimit-Reset": "1699999000"}, 429, None),  # in the past
         ({"X-RateLimit-Reset": "tomorrow"}, 429, None),
         ({"Retry-After": "2", "X-RateLimit-Reset": "1700000045"}, 429, 2.0),
         ({"Retry-After": "junk", "X-RateLimit-Reset": "1700000045"}, 429, 45.0),

@@ -265,6 +265,13 @@ async def test_debug_log_shows_each_attempt_and_redacts(
 
     records = railwail_records(caplog)
     lines = [r.getMessage() for r in records]
+    # Each retry wait has a line of its own (full backoff: jitter=0).
+    waits = [line for line in lines if line.startswith("attempt ")]
+    assert waits == [
+        "attempt 1 failed: 503; retrying in 0.5 s",
+        "attempt 2 failed: ConnectError; retrying in 1.0 s",
+    ]
+    lines = [line for line in lines if line not in waits]
     assert len(lines) == 4, lines
     parsed = [LOG_LINE.match(line) for line in lines]
     assert all(parsed), lines
@@ -336,14 +343,28 @@ async def test_info_level_logs_no_request_lines(
     assert railwail_records(caplog) == []
 
 
-@pytest.mark.parametrize("value", ["", "0", "off", "verbose"])
-async def test_unknown_log_values_stay_silent(
+@pytest.mark.parametrize("value", ["", "off", " OFF "])
+async def test_log_off_stays_silent(
     value: str, monkeypatch: pytest.MonkeyPatch, fresh_logging: logging.Logger
 ) -> None:
     monkeypatch.setenv("RAILWAIL_LOG", value)
     handlers = list(fresh_logging.handlers)
     with Railwail(KEY, base_url=BASE_URL):
         pass
+    assert fresh_logging.level == logging.NOTSET
+    assert fresh_logging.handlers == handlers
+
+
+@pytest.mark.parametrize("value", ["0", "verbose", "warning"])
+async def test_unknown_log_values_warn_and_stay_off(
+    value: str, monkeypatch: pytest.MonkeyPatch, fresh_logging: logging.Logger
+) -> None:
+    monkeypatch.setenv("RAILWAIL_LOG", value)
+    handlers = list(fresh_logging.handlers)
+    with pytest.warns(UserWarning, match=rf"RAILWAIL_LOG='{value}' .*use debug, info or off") as w:
+        client = Railwail(KEY, base_url=BASE_URL)
+    client.close()
+    assert w[0].filename == __file__  # it points at the line that made the client
     assert fresh_logging.level == logging.NOTSET
     assert fresh_logging.handlers == handlers
 

@@ -14,6 +14,7 @@ import respx
 from pydantic import BaseModel
 
 from railwail import (
+    APIConnectionError,
     AsyncRailwail,
     Railwail,
     RateLimitError,
@@ -420,11 +421,20 @@ def test_events_without_data_are_skipped(gw: respx.MockRouter, client: Railwail)
 
 
 @pytest.mark.anyio
-async def test_async_stream_ends_at_eof_without_done(
+async def test_async_stream_without_done_delivers_its_chunks_then_raises(
     gw: respx.MockRouter, aclient: AsyncRailwail
 ) -> None:
-    # The last event has no line end at all: it is read when the body ends.
+    # The last event has no line end at all: it is read when the body ends; the missing
+    # [DONE] then says the stream was cut short (rather than looking complete).
     _mock(gw, _sse(CORPUS[1]) + b"data: " + CORPUS[6].encode())
     stream = await aclient.chat("gpt-4o", MESSAGES, stream=True)
-    assert [chunk.text async for chunk in stream] == ["Hel", "x"]
+    got: list[str] = []
+
+    async def read_all() -> None:
+        async for chunk in stream:
+            got.append(chunk.text)
+
+    with pytest.raises(APIConnectionError, match=r"ended without its \[DONE\] marker, after 2"):
+        await read_all()
+    assert got == ["Hel", "x"]
     assert stream.text == "Helx"

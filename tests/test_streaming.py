@@ -138,12 +138,13 @@ def test_stream_error_maps_codes_and_statuses() -> None:
 # -- streams ----------------------------------------------------------------------------------
 
 
+SSE = "text/event-stream"
+
+
 def _mock_stream(gw: respx.MockRouter, body: Pieces, status: int = 200) -> respx.Route:
     return gw.post("/chat/completions").mock(
         return_value=httpx.Response(
-            status,
-            stream=body,
-            headers={"content-type": "text/event-stream", "x-request-id": "req_stream"},
+            status, stream=body, headers={"content-type": SSE, "x-request-id": "req_stream"}
         )
     )
 
@@ -263,7 +264,7 @@ async def test_http_error_before_the_stream_is_retried(
         side_effect=[
             httpx.Response(503, text="<html>busy</html>"),
             httpx.Response(429, json={}),
-            httpx.Response(200, stream=Pieces([BODY])),
+            httpx.Response(200, stream=Pieces([BODY]), headers={"content-type": SSE}),
         ]
     )
     stream = await resolve(rw.chat("gpt-4o", MESSAGES, stream=True))
@@ -284,19 +285,22 @@ def test_junk_in_the_stream_is_a_validation_error(gw: respx.MockRouter, client: 
         list(client.chat("gpt-4o", MESSAGES, stream=True))
 
 
-def test_stream_without_done_ends_at_eof_and_keeps_the_rate_limit(
+def test_stream_without_done_raises_after_its_chunks_and_keeps_the_rate_limit(
     gw: respx.MockRouter, client: Railwail
 ) -> None:
+    body = Pieces([f"data: {_chunk('x')}\n\ndata: {_chunk('y')}".encode()])
     gw.post("/chat/completions").mock(
         return_value=httpx.Response(
-            200,
-            stream=Pieces([f"data: {_chunk('x')}\n\ndata: {_chunk('y')}".encode()]),
-            headers={"X-RateLimit-Remaining": "3"},
+            200, stream=body, headers={"X-RateLimit-Remaining": "3", "content-type": SSE}
         )
     )
     stream = client.chat("gpt-4o", MESSAGES, stream=True)
-    chunks = list(stream)
+    chunks: list[ChatChunk] = []
+    with pytest.raises(APIConnectionError, match=r"without its \[DONE\] marker, after 2 chunks"):
+        chunks.extend(stream)
     assert [c.text for c in chunks] == ["x", "y"]
+    assert stream.text == "xy"
+    assert body.closed
     assert stream.rate_limit is not None
     assert stream.rate_limit.remaining == 3
     assert chunks[0].rate_limit == stream.rate_limit

@@ -22,6 +22,7 @@ from ._async_client import AsyncRailwail
 from ._client import Railwail
 from ._config import InsecureBaseURLWarning
 from ._constants import DEFAULT_MAX_DOWNLOAD_BYTES as _DEFAULT_MAX_DOWNLOAD_BYTES
+from ._constants import DEFAULT_MAX_RESPONSE_BYTES as _DEFAULT_MAX_RESPONSE_BYTES
 from ._constants import DEFAULT_MAX_RETRIES as _DEFAULT_MAX_RETRIES
 from ._exceptions import (
     APIConnectionError,
@@ -162,6 +163,8 @@ def railwail(
     default_headers: Mapping[str, str] | None = None,
     http_client: httpx.Client | None = None,
     max_download_bytes: int = _DEFAULT_MAX_DOWNLOAD_BYTES,
+    max_response_bytes: int = _DEFAULT_MAX_RESPONSE_BYTES,
+    total_timeout: float | None = None,
 ) -> Railwail:
     """Creates a ``Railwail`` client: ``rw = railwail("rw_live_...")``.
 
@@ -179,4 +182,6 @@ def railwail(
         default_headers=default_headers,
         http_client=http_client,
         max_download_bytes=max_download_bytes,
+        max_response_bytes=max_response_bytes,
+        total_timeout=total_timeout,
     )

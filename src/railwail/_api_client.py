@@ -11,6 +11,7 @@ those sit above it (an image without an open client downloads through ``download
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from types import TracebackType
@@ -19,17 +20,32 @@ from typing import TYPE_CHECKING, Self, TypeVar
 import httpx
 
 from ._base_client import BaseClient
+from ._deadline import (
+    CallBudget,
+    CallScope,
+    DeadlineExceeded,
+    DeadlineScope,
+    clip_read_timeout,
+)
+from ._decoding import BodyDecoder
 from ._download import (
     MAX_DOWNLOAD_REDIRECTS,
     declared_length,
+    first_request,
+    image_bytes,
     location,
     redirect_request,
-    too_large,
     too_many_redirects,
 )
-from ._error_mapping import status_error, transport_error
+from ._error_mapping import (
+    invalid_redirect,
+    not_an_event_stream,
+    status_error,
+    transport_error,
+)
 from ._exceptions import RailwailError
-from ._requests import RequestSpec, download_request
+from ._requests import RequestSpec
+from ._secrets import query_replacements, scrub_error
 
 if TYPE_CHECKING:
     from ._config import ClientConfig, DownloadRules
@@ -63,51 +79,94 @@ class APIClient(BaseClient[httpx.Client]):
 
     def _request(self, spec: RequestSpec, parse: Callable[[httpx.Response], T]) -> T:
         request = self._build_request(spec)
+        call = self._budget(spec)
         policy = self._policy
         try:
-            return self._attempt(request, spec, parse, 1)
+            try:
+                return self._attempt(request, spec, parse, call)
+            except RailwailError as exc:
+                delay = policy.first_retry_delay(exc)
+                if delay is None:
+                    raise
+                self._before_wait(call, request, exc, delay)
+            # Tenacity runs the retries only, so that a call that succeeds at once pays nothing
+            # for it.
+            policy.sleep(delay)
+            retrying = policy.retrying(
+                lambda exc, delay: self._before_wait(call, request, exc, delay)
+            )
+            for attempt in retrying:
+                with attempt:
+                    return self._attempt(request, spec, parse, call)
+            raise AssertionError("unreachable: tenacity re-raises")  # pragma: no cover
         except RailwailError as exc:
-            delay = policy.first_retry_delay(exc)
-            if delay is None:
-                raise
-        # Tenacity runs the retries only, so that a call that succeeds at once pays nothing
-        # for it.
-        policy.sleep(delay)
-        for attempt in policy.retrying():
-            with attempt:
-                number = attempt.retry_state.attempt_number + 1
-                return self._attempt(request, spec, parse, number)
-        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
+            self._failed(call, exc)
+            raise
 
     def _attempt(
         self,
         request: httpx.Request,
         spec: RequestSpec,
         parse: Callable[[httpx.Response], T],
-        attempt: int,
+        call: CallBudget,
     ) -> T:
         http = self._state.http
         if http.is_closed:
             raise RailwailError(f"This {type(self).__name__} is closed; create a new client")
+        if self._state.orphans:
+            release(self._state.orphans)
+        deadline = call.begin_attempt(request)
         start = time.perf_counter()
+        response = None
         try:
-            response = http.send(request, stream=spec.stream)
+            # The whole attempt, answer included, ends by its deadline (see _deadline).
+            with DeadlineScope(deadline):
+                response = http.send(request, stream=True)
+                self._log(request, response.status_code, call.attempts, time.perf_counter() - start)
+                try:
+                    return self._answer(response, spec, parse, deadline, call)
+                except BaseException:
+                    response.close()
+                    raise
         except httpx.HTTPError as exc:
-            self._log(request, type(exc).__name__, attempt, time.perf_counter() - start)
+            if response is None:
+                self._log(request, type(exc).__name__, call.attempts, time.perf_counter() - start)
             raise transport_error(exc, request) from exc
-        self._log(request, response.status_code, attempt, time.perf_counter() - start)
-        try:
-            if not response.is_success and not (spec.absolute_url and response.is_redirect):
-                if spec.stream:
-                    response.read()
-                raise status_error(response, self._config.api_key)
-            return parse(response)
-        except httpx.HTTPError as exc:
-            response.close()
-            raise transport_error(exc, request) from exc
-        except BaseException:
-            response.close()
-            raise
+        except httpx.InvalidURL as exc:
+            # httpx reads a redirect's Location even when it does not follow it.
+            raise invalid_redirect(exc, request) from None
+        except DeadlineExceeded as exc:
+            if response is None:
+                self._log(request, "deadline", call.attempts, time.perf_counter() - start)
+            raise call.timed_out(request, deadline) from exc.__cause__
+
+    def _answer(
+        self,
+        response: httpx.Response,
+        spec: RequestSpec,
+        parse: Callable[[httpx.Response], T],
+        deadline: float | None,
+        call: CallBudget,
+    ) -> T:
+        if spec.stream and response.is_success and is_event_stream(response):
+            # The stream's consumer reads the body, within the call's total_timeout.
+            with CallScope(until=(call.deadline, call.total)):
+                return parse(response)
+        config = self._config
+        read_answer(
+            response,
+            config.max_download_bytes if spec.absolute_url else config.max_response_bytes,
+            deadline,
+            lambda: self._too_large(response, spec),
+            lenient=not response.is_success,
+            # A pool of the caller's own cannot clip its reads to the deadline itself.
+            clip=not self._state.owns_http,
+        )
+        if not response.is_success and not (spec.absolute_url and response.is_redirect):
+            raise status_error(response, self._config.api_key)
+        if spec.stream:
+            raise not_an_event_stream(response)
+        return parse(response)
 
     def _parser(self, model: type[ResponseT]) -> Callable[[httpx.Response], ResponseT]:
         def parse(response: httpx.Response) -> ResponseT:
@@ -118,35 +177,97 @@ class APIClient(BaseClient[httpx.Client]):
     def _download(self, url: str) -> bytes:
         # Redirects are followed here, hop by hop, so that every hop is checked (http(s) only)
         # and built like the first: credentials and default headers only for our own origin.
-        limit = self._config.max_download_bytes
-        spec = download_request(url)
-        for _ in range(MAX_DOWNLOAD_REDIRECTS):
-            result = self._request(spec, lambda r: read_capped(r, limit))
-            if isinstance(result, bytes):
-                return result
-            spec = redirect_request(url, result)
-        raise too_many_redirects(url)
+        # The hops share the client's total_timeout, and errors show no URL's query.
+        urls = [url]
+        try:
+            with CallScope(self._config.total_timeout):
+                spec = first_request(url)
+                for _ in range(MAX_DOWNLOAD_REDIRECTS):
+                    result = self._request(spec, image_or_location)
+                    if isinstance(result, bytes):
+                        return result
+                    urls.append(result)
+                    spec = redirect_request(url, result)
+                raise too_many_redirects(url)
+        except RailwailError as exc:
+            scrub_error(exc, query_replacements(urls))
+            raise
 
 
-def read_capped(response: httpx.Response, limit: int) -> bytes | str:
-    """The body, refusing (and closing) as soon as it is known to be larger than ``limit``;
-    for a redirect, the URL it points to."""
-    try:
-        if response.is_redirect:
-            return location(response)
-        declared = declared_length(response)
-        if declared is not None and declared > limit:
-            raise too_large(response, limit)
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_bytes():
-            size += len(chunk)
-            if size > limit:
-                raise too_large(response, limit)
-            chunks.append(chunk)
-        return b"".join(chunks)
-    finally:
+def read_answer(
+    response: httpx.Response,
+    limit: int,
+    deadline: float | None,
+    too_large: Callable[[], Exception],
+    *,
+    lenient: bool = False,
+    clip: bool = False,
+) -> bytes:
+    """Reads the whole body of ``response`` (sent with ``stream=True``) and returns it; it is
+    then also its ``.content``.
+
+    The raw bytes are decoded here (gzip, deflate) with the decoded size counted as it grows
+    (see _decoding), and the body must be complete by ``deadline`` (``clip``: each read waits
+    at most what is left when the body begins). ``lenient``: for an error answer, a body past
+    ``limit`` is cut short rather than refused.
+    """
+    if response.is_stream_consumed:  # a transport that answered with the body already read
+        body = response.content
+        if len(body) > limit and not lenient:
+            raise too_large()
+        return body
+    encoding = response.headers.get("content-encoding")
+    declared = declared_length(response)
+    if declared is not None and declared > limit and not encoding and not lenient:
+        raise too_large()  # refused at once, before reading any of it
+    if clip and deadline is not None:
+        clip_read_timeout(response.request, deadline)
+    if encoding or lenient:
+        decoder = BodyDecoder(encoding, limit, too_large, lenient=lenient)
+        for raw in response.iter_raw():
+            decoder.feed(raw)
+            if deadline is not None and time.monotonic() > deadline:
+                raise DeadlineExceeded
+            if decoder.done:
+                break
         response.close()
+        body = decoder.finish()
+    else:
+        # Not encoded (the common case): the same checks, without a decoder.
+        parts = []
+        size = 0
+        for raw in response.iter_raw():
+            size += len(raw)
+            if size > limit:
+                raise too_large()
+            parts.append(raw)
+            if deadline is not None and time.monotonic() > deadline:
+                raise DeadlineExceeded
+        body = b"".join(parts)
+    # What response.read() stores, so that .content, .text and .json() work as usual.
+    response._content = body
+    return body
+
+
+def image_or_location(response: httpx.Response) -> bytes | str:
+    """A download's answer: the image's bytes, or for a redirect the URL it points to."""
+    if response.is_redirect:
+        return location(response)
+    return image_bytes(response)
+
+
+def release(orphans: list[httpx.Response]) -> None:
+    """Closes the responses of streams dropped unread, giving their connections back."""
+    while orphans:
+        response = orphans.pop()
+        # A response that cannot even close holds nothing left to free.
+        with contextlib.suppress(Exception):
+            response.close()
+
+
+def is_event_stream(response: httpx.Response) -> bool:
+    mime: str = response.headers.get("content-type", "")
+    return mime.partition(";")[0].strip().lower() == "text/event-stream"
 
 
 def download_standalone(

@@ -22,12 +22,14 @@ from ._allowed import (
 )
 from ._async_api_client import AsyncAPIClient
 from ._async_resources import AsyncModels
+from ._deadline import CallScope, call_deadline
 from ._error_mapping import transport_error
 from ._exceptions import NotFoundError
 from ._requests import (
     Messages,
     RequestSpec,
     Timeout,
+    TotalTimeout,
     call_options,
     chat_request,
     embed_request,
@@ -35,7 +37,14 @@ from ._requests import (
     wants_base64,
 )
 from ._routing import check_options
-from ._run import chat_messages, image_prompt, plan_run, route_or_lookup, unsupported
+from ._run import (
+    chat_messages,
+    image_prompt,
+    plan_run,
+    route_or_lookup,
+    run_total_timeout,
+    unsupported,
+)
 from ._utils import NOT_GIVEN
 
 T = TypeVar("T")
@@ -64,6 +73,10 @@ class AsyncRailwail(AsyncAPIClient):
         http_client: Your own ``httpx.AsyncClient`` (proxies, CA bundles, transports). You
             close it.
         max_download_bytes: The largest image ``await image.aread()`` downloads (default 50 MiB).
+        max_response_bytes: The largest API answer read, counted after decompression
+            (default 64 MiB).
+        total_timeout: Seconds for each call as a whole: every attempt and retry wait (default
+            ``None``: no overall limit; each attempt is still bounded by ``timeout``).
 
     Raises:
         MissingAPIKeyError: No API key anywhere, or an empty one (also a ``ValueError``).
@@ -93,6 +106,7 @@ class AsyncRailwail(AsyncAPIClient):
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
+        total_timeout: TotalTimeout = NOT_GIVEN,
     ) -> ImageResponse:
         """Generates images (``POST /images/generations``).
 
@@ -113,6 +127,8 @@ class AsyncRailwail(AsyncAPIClient):
             extra_body: Extra JSON fields the SDK does not know yet, sent as they are.
             idempotency_key: Reused across retries so a deduping gateway charges once;
                 generated when left out.
+            total_timeout: Seconds for the whole call (every attempt and retry wait), or
+                ``None`` for no overall limit; overrides the client's.
 
         Returns:
             The ``ImageResponse``: the images are in its ``data``.
@@ -132,7 +148,9 @@ class AsyncRailwail(AsyncAPIClient):
             style=style,
             negative_prompt=negative_prompt,
             response_format=response_format,
-            options=call_options(timeout, extra_headers, extra_query, extra_body, idempotency_key),
+            options=call_options(
+                timeout, extra_headers, extra_query, extra_body, idempotency_key, total_timeout
+            ),
         )
         return await self._request(spec, self._image_parser(model, prompt))
 
@@ -248,6 +266,7 @@ class AsyncRailwail(AsyncAPIClient):
         extra_query: Mapping[str, Any] | None = ...,
         extra_body: Mapping[str, Any] | None = ...,
         idempotency_key: str | None = ...,
+        total_timeout: TotalTimeout = ...,
     ) -> ChatResponse: ...
     @overload
     async def chat(
@@ -267,6 +286,7 @@ class AsyncRailwail(AsyncAPIClient):
         extra_query: Mapping[str, Any] | None = ...,
         extra_body: Mapping[str, Any] | None = ...,
         idempotency_key: str | None = ...,
+        total_timeout: TotalTimeout = ...,
     ) -> AsyncChatStream: ...
     async def chat(
         self,
@@ -285,6 +305,7 @@ class AsyncRailwail(AsyncAPIClient):
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
+        total_timeout: TotalTimeout = NOT_GIVEN,
     ) -> ChatResponse | AsyncChatStream:
         """Chat completion (``POST /chat/completions``), OpenAI-shaped.
 
@@ -306,6 +327,8 @@ class AsyncRailwail(AsyncAPIClient):
             extra_body: Extra JSON fields the SDK does not know yet, sent as they are.
             idempotency_key: Reused across retries so a deduping gateway charges once;
                 generated when left out.
+            total_timeout: Seconds for the whole call (every attempt and retry wait), or
+                ``None`` for no overall limit; overrides the client's.
 
         Returns:
             The ``ChatResponse`` (``.text`` is the first choice's content), or with
@@ -316,6 +339,8 @@ class AsyncRailwail(AsyncAPIClient):
             TypeError: An argument has the wrong type, before anything is sent.
             APIError: The gateway refused (one subclass per status, e.g. ``RateLimitError``).
             APIConnectionError: No answer, after the retries ``max_retries`` allows.
+            APITimeoutError: An attempt's answer did not arrive within ``timeout``, or the
+                call outlasted ``total_timeout`` (with ``stream=True``: the whole stream).
         """
         spec = chat_request(
             model,
@@ -327,7 +352,9 @@ class AsyncRailwail(AsyncAPIClient):
             presence_penalty=presence_penalty,
             stop=stop,
             stream=stream,
-            options=call_options(timeout, extra_headers, extra_query, extra_body, idempotency_key),
+            options=call_options(
+                timeout, extra_headers, extra_query, extra_body, idempotency_key, total_timeout
+            ),
         )
         if stream:
             return await self._request(spec, self._open_stream)
@@ -347,6 +374,7 @@ class AsyncRailwail(AsyncAPIClient):
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
+        total_timeout: TotalTimeout = NOT_GIVEN,
     ) -> EmbeddingResponse:
         """Embeddings (``POST /embeddings``).
 
@@ -365,6 +393,8 @@ class AsyncRailwail(AsyncAPIClient):
             extra_body: Extra JSON fields the SDK does not know yet, sent as they are.
             idempotency_key: Reused across retries so a deduping gateway charges once;
                 generated when left out.
+            total_timeout: Seconds for the whole call (every attempt and retry wait), or
+                ``None`` for no overall limit; overrides the client's.
 
         Returns:
             The ``EmbeddingResponse``; ``.vectors`` gives the vectors in input order and
@@ -381,7 +411,9 @@ class AsyncRailwail(AsyncAPIClient):
             input,
             dimensions=dimensions,
             encoding_format=encoding_format,
-            options=call_options(timeout, extra_headers, extra_query, extra_body, idempotency_key),
+            options=call_options(
+                timeout, extra_headers, extra_query, extra_body, idempotency_key, total_timeout
+            ),
         )
         from ._models import EmbeddingResponse
 
@@ -438,6 +470,10 @@ class AsyncRailwail(AsyncAPIClient):
         dall-e, sd-, gpt, claude, ...embedding...), else from the catalogue's category
         (``GET /models/{slug}``, asked once per client).
 
+        With a ``total_timeout`` (the call's or the client's), it bounds the whole run: the
+        catalogue lookup, the request, and for an image model the download of the images,
+        which ``run()`` then makes before returning (without one, images download when read).
+
         Args:
             model: Any model slug.
             input: A prompt string; for chat models also a list of messages, for embedding
@@ -445,7 +481,8 @@ class AsyncRailwail(AsyncAPIClient):
             type: ``"image"``, ``"chat"`` or ``"embed"`` to skip the routing (the
                 catalogue's category names ``"text"`` and ``"embedding"`` work too).
             **options: Those of ``image()``, ``chat()`` (but not ``stream``) or ``embed()``,
-                by route; typed, so a type checker refuses a misspelled one.
+                by route, and ``total_timeout``; typed, so a type checker refuses a misspelled
+                one.
 
         Returns:
             Images: an ``ImageList`` (a ``list[Image]`` that can ``save_all()``); chat:
@@ -459,23 +496,29 @@ class AsyncRailwail(AsyncAPIClient):
             APIConnectionError: No answer, after the retries ``max_retries`` allows.
         """
         route = plan_run(model, input, type, options, self._state.routes)
-        if route is None:
-            route = await self._look_up_route(model)
-            check_options(options, route)
-        if route == "image":
-            images = await self.image(model, image_prompt(input), **options)
-            return images.images
-        if route == "chat":
-            reply = await self.chat(model, chat_messages(input), **options)
-            return reply.text
-        embeddings = await self.embed(model, input, **options)  # type: ignore[arg-type]  # checked by embed()
-        return embeddings.vectors
+        total = run_total_timeout(options, self._config.total_timeout)
+        # One budget for the whole run: the lookup, the request and, for images, the download.
+        with CallScope(total):
+            if route is None:
+                route = await self._look_up_route(model)
+                check_options(options, route)
+            if route == "image":
+                images = await self.image(model, image_prompt(input), **options)
+                if total is not None:
+                    for image in images.images:
+                        await image.aread()
+                return images.images
+            if route == "chat":
+                reply = await self.chat(model, chat_messages(input), **options)
+                return reply.text
+            embeddings = await self.embed(model, input, **options)  # type: ignore[arg-type]  # checked by embed()
+            return embeddings.vectors
 
     async def _look_up_route(self, model: str) -> Route:
         # The catalogue's category, asked once per client: concurrent first calls for one
-        # slug wait for a single lookup.
+        # slug wait for a single lookup (calls for other slugs do not wait for it).
         cache = self._state.routes
-        async with cache.async_lock():
+        async with cache.async_lock(model):
             route, category = route_or_lookup(model, cache)
             if route is None and category is None:
                 found = await self.models.get(model)
@@ -508,4 +551,10 @@ class AsyncRailwail(AsyncAPIClient):
     async def _open_stream(self, response: httpx.Response) -> AsyncChatStream:
         from ._streaming import AsyncChatStream
 
-        return AsyncChatStream(response, lambda exc: transport_error(exc, response.request))
+        return AsyncChatStream(
+            response,
+            lambda exc: transport_error(exc, response.request),
+            secret=self._config.api_key,
+            orphans=self._state.orphans,
+            deadline=call_deadline(),
+        )

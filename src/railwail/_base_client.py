@@ -15,22 +15,38 @@ import httpx
 
 from ._config import ClientConfig, DownloadRules, HttpT, check_http_client, resolve_config
 from ._constants import (
+    ACCEPT_ENCODING,
     DEFAULT_BASE_URL,
     DEFAULT_CONNECTION_LIMITS,
     DEFAULT_MAX_DOWNLOAD_BYTES,
+    DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RETRIES,
 )
+from ._deadline import CallBudget, clip_to_deadlines
+from ._download import too_large
+from ._error_mapping import describe_failure
+from ._exceptions import RailwailError, ResponseValidationError
 from ._hints import SlugCache
-from ._logging import configure_from_env, logger, redact
-from ._requests import RequestSpec, Timeout
+from ._logging import configure_from_env, log_retry, logger, redact
+from ._requests import RequestSpec, Timeout, TotalTimeout
 from ._retry import RetryPolicy
 from ._run import RouteCache
+from ._secrets import key_replacements, scrub_error
 from ._tls import DeferredCAContext
 from ._utils import NOT_GIVEN, NotGiven, given, mask_key, origin_of
 from ._version import __version__
 
 USER_AGENT = f"railwail-python/{__version__}"
-STATIC_HEADERS = {"Accept": "application/json", "User-Agent": USER_AGENT}
+# Accept-Encoding: only what can be decoded under a size cap (see _decoding), also through a
+# pool of the caller's that would advertise br or zstd.
+STATIC_HEADERS = {
+    "Accept": "application/json",
+    "Accept-Encoding": ACCEPT_ENCODING,
+    "User-Agent": USER_AGENT,
+}
+# httpx's default timeout (every phase): a value of a caller's own http_client that differs
+# from it was set on purpose, and is kept unless timeout= is passed to us.
+_HTTPX_DEFAULT_TIMEOUT = 5.0
 # The key of a client that sends its credentials nowhere (see BaseClient._anonymous).
 _ANONYMOUS_KEY = "rw-anonymous-download"
 
@@ -56,6 +72,9 @@ class SharedState(Generic[HttpT]):
         self.has_static_headers = has_static_headers
         self.routes = RouteCache()
         self.slugs = SlugCache()
+        # Responses of streams dropped unread (their finaliser puts them here): closed by the
+        # next request, so that they give their connections back to the pool.
+        self.orphans: list[httpx.Response] = []
 
 
 class BaseClient(Generic[HttpT]):
@@ -67,6 +86,7 @@ class BaseClient(Generic[HttpT]):
     _policy: RetryPolicy
     _origin: tuple[str, str, int | None] | None  # None: no origin gets our credentials
     _headers: dict[str, str]
+    _timeout: httpx.Timeout  # the timeout in use (config, or the caller's own pool's)
 
     def __init__(
         self,
@@ -78,10 +98,19 @@ class BaseClient(Generic[HttpT]):
         default_headers: Mapping[str, str] | None = None,
         http_client: HttpT | None = None,
         max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        total_timeout: float | None = None,
     ) -> None:
         configure_from_env()
         config = resolve_config(
-            api_key, base_url, timeout, max_retries, default_headers, max_download_bytes
+            api_key,
+            base_url,
+            timeout,
+            max_retries,
+            default_headers,
+            max_download_bytes,
+            max_response_bytes,
+            total_timeout,
         )
         http = check_http_client(http_client, self._http_class)
         self._setup(config, self._new_state(http), RetryPolicy(max_retries=config.max_retries))
@@ -107,6 +136,8 @@ class BaseClient(Generic[HttpT]):
                 rules.max_retries,
                 None,
                 rules.max_download_bytes,
+                DEFAULT_MAX_RESPONSE_BYTES,
+                None,
             )
         client = object.__new__(cls)
         policy = policy or RetryPolicy(max_retries=config.max_retries)
@@ -122,6 +153,10 @@ class BaseClient(Generic[HttpT]):
             verify=DeferredCAContext(),  # the CA bundle loads at the first TLS handshake
         )
         pool.cookies.jar = _NoCookieJar()
+        if isinstance(pool, httpx.Client):
+            # Every socket operation of an attempt waits no longer than the attempt's deadline
+            # (async attempts run in a cancel scope instead).
+            clip_to_deadlines(pool)
         return SharedState(pool, owns_http=True, has_static_headers=True)
 
     def _setup(
@@ -136,6 +171,16 @@ class BaseClient(Generic[HttpT]):
         self._state = state
         self._policy = policy
         self._origin = None if anonymous else origin_of(httpx.URL(config.base_url))
+        self._timeout = config.timeout
+        if not state.owns_http and not config.timeout_given:
+            # The caller's own pool: the timeouts set on it are kept, the others are ours.
+            ours = config.timeout.as_dict()
+            self._timeout = httpx.Timeout(
+                **{
+                    phase: value if value != _HTTPX_DEFAULT_TIMEOUT else ours[phase]
+                    for phase, value in state.http.timeout.as_dict().items()
+                }
+            )
         static = {} if state.has_static_headers else STATIC_HEADERS
         self._headers = {
             **static,
@@ -152,6 +197,8 @@ class BaseClient(Generic[HttpT]):
         max_retries: int | NotGiven = NOT_GIVEN,
         default_headers: Mapping[str, str] | None = None,
         max_download_bytes: int | NotGiven = NOT_GIVEN,
+        max_response_bytes: int | NotGiven = NOT_GIVEN,
+        total_timeout: TotalTimeout = NOT_GIVEN,
     ) -> Self:
         """A client with some options changed that shares this one's connection pool.
 
@@ -165,6 +212,9 @@ class BaseClient(Generic[HttpT]):
             max_retries: Retries after a retryable failure (0: never).
             default_headers: Headers added to (and winning over) this client's own.
             max_download_bytes: The largest image ``Image.read()`` downloads.
+            max_response_bytes: The largest API answer read (decoded bytes).
+            total_timeout: Seconds for each call as a whole (attempts, retry waits), or
+                ``None`` for no overall limit.
 
         Returns:
             A client of the same class with the changed options.
@@ -181,8 +231,11 @@ class BaseClient(Generic[HttpT]):
             max_retries if given(max_retries) else old.max_retries,
             {**old.default_headers, **(default_headers or {})},
             max_download_bytes if given(max_download_bytes) else old.max_download_bytes,
+            max_response_bytes if given(max_response_bytes) else old.max_response_bytes,
+            total_timeout if given(total_timeout) else old.total_timeout,
             # The caller was warned about an insecure base URL when it was set, not again here.
             warn_insecure=base_url is not None,
+            timeout_given=given(timeout) or old.timeout_given,
         )
         if api_key is None:
             config = replace(config, api_key_source=old.api_key_source)
@@ -193,6 +246,7 @@ class BaseClient(Generic[HttpT]):
         )
         state.routes = self._state.routes
         state.slugs = self._state.slugs
+        state.orphans = self._state.orphans
         clone._setup(config, state, replace(self._policy, max_retries=config.max_retries))
         return clone
 
@@ -203,8 +257,13 @@ class BaseClient(Generic[HttpT]):
 
     @property
     def timeout(self) -> httpx.Timeout:
-        """The default timeout of every call."""
-        return self._config.timeout
+        """The default timeout of every call's attempts."""
+        return self._timeout
+
+    @property
+    def total_timeout(self) -> float | None:
+        """The default limit of every call as a whole, in seconds (``None``: none)."""
+        return self._config.total_timeout
 
     @property
     def max_retries(self) -> int:
@@ -212,7 +271,9 @@ class BaseClient(Generic[HttpT]):
         return self._config.max_retries
 
     def __repr__(self) -> str:
-        c = self._config
+        c = getattr(self, "_config", None)
+        if c is None:  # a constructor that raised (tracebacks with locals show such objects)
+            return f"{type(self).__name__}(<not set up>)"
         return (
             f"{type(self).__name__}(base_url={c.base_url!r}, "
             f"api_key='{mask_key(c.api_key)}' (from {c.api_key_source}), "
@@ -233,7 +294,7 @@ class BaseClient(Generic[HttpT]):
             if origin_of(httpx.URL(url)) == self._origin:
                 headers = self._headers.copy()
             else:
-                headers = {"User-Agent": USER_AGENT}
+                headers = {"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING}
             headers["Accept"] = "*/*"
         else:
             url = self._config.base_url + spec.path
@@ -252,9 +313,51 @@ class BaseClient(Generic[HttpT]):
             json=spec.json,
             params=spec.params,
             headers=headers,
-            timeout=spec.timeout or self._config.timeout,
+            timeout=spec.timeout or self._timeout,
         )
         return request
+
+    # -- the parts of a call around its attempts (no I/O) -------------------------------------
+
+    def _budget(self, spec: RequestSpec) -> CallBudget:
+        total = spec.total_timeout
+        if total is NOT_GIVEN:
+            total = self._config.total_timeout
+        return CallBudget((spec.timeout or self._timeout).read, total)  # type: ignore[arg-type]
+
+    @staticmethod
+    def _before_wait(
+        call: CallBudget, request: httpx.Request, exc: BaseException | None, delay: float
+    ) -> None:
+        """Before a retry wait: the call ends at once if the wait would outlast its
+        total_timeout; else the wait is logged."""
+        if exc is not None and call.spent():
+            raise exc  # the attempt itself ran the budget out: its error says so
+        failure = describe_failure(exc) if exc is not None else "error"
+        if not call.wait_fits(delay):
+            raise call.total_error(
+                request,
+                f"after attempt {call.attempts} ({failure}): the wait of {delay:.1f} s "
+                "before the next one would end past it",
+            ) from exc
+        log_retry(call.attempts, failure, delay)
+
+    def _failed(self, call: CallBudget, exc: RailwailError) -> None:
+        """What every error that ends a call gets: the attempts made, and no secrets."""
+        if exc.attempts is None:
+            exc.attempts = call.attempts
+            exc.elapsed = call.elapsed()
+        scrub_error(exc, key_replacements(self._config.api_key))
+
+    def _too_large(self, response: httpx.Response, spec: RequestSpec) -> ResponseValidationError:
+        if spec.absolute_url:
+            return too_large(response, self._config.max_download_bytes)
+        return ResponseValidationError(
+            f"the answer to {response.request.method} {response.request.url.path} is larger "
+            f"than max_response_bytes={self._config.max_response_bytes}; raise the limit with "
+            "Railwail(max_response_bytes=...) or .with_options(max_response_bytes=...)",
+            request_id=response.headers.get("x-request-id"),
+        )
 
     @staticmethod
     def _log(request: httpx.Request, status: int | str, attempt: int, elapsed: float) -> None:

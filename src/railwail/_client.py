@@ -23,12 +23,14 @@ from ._allowed import (
     RunType,
 )
 from ._api_client import APIClient
+from ._deadline import CallScope, call_deadline
 from ._error_mapping import transport_error
 from ._exceptions import NotFoundError
 from ._requests import (
     Messages,
     RequestSpec,
     Timeout,
+    TotalTimeout,
     call_options,
     chat_request,
     embed_request,
@@ -37,7 +39,14 @@ from ._requests import (
 )
 from ._resources import Models
 from ._routing import check_options
-from ._run import chat_messages, image_prompt, plan_run, route_or_lookup, unsupported
+from ._run import (
+    chat_messages,
+    image_prompt,
+    plan_run,
+    route_or_lookup,
+    run_total_timeout,
+    unsupported,
+)
 from ._utils import NOT_GIVEN
 
 T = TypeVar("T")
@@ -66,6 +75,10 @@ class Railwail(APIClient):
         http_client: Your own ``httpx.Client`` (proxies, CA bundles, transports). You
             close it.
         max_download_bytes: The largest image ``image.read()`` downloads (default 50 MiB).
+        max_response_bytes: The largest API answer read, counted after decompression
+            (default 64 MiB).
+        total_timeout: Seconds for each call as a whole: every attempt and retry wait (default
+            ``None``: no overall limit; each attempt is still bounded by ``timeout``).
 
     Raises:
         MissingAPIKeyError: No API key anywhere, or an empty one (also a ``ValueError``).
@@ -95,6 +108,7 @@ class Railwail(APIClient):
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
+        total_timeout: TotalTimeout = NOT_GIVEN,
     ) -> ImageResponse:
         """Generates images (``POST /images/generations``).
 
@@ -115,6 +129,8 @@ class Railwail(APIClient):
             extra_body: Extra JSON fields the SDK does not know yet, sent as they are.
             idempotency_key: Reused across retries so a deduping gateway charges once;
                 generated when left out.
+            total_timeout: Seconds for the whole call (every attempt and retry wait), or
+                ``None`` for no overall limit; overrides the client's.
 
         Returns:
             The ``ImageResponse``: the images are in its ``data``.
@@ -134,7 +150,9 @@ class Railwail(APIClient):
             style=style,
             negative_prompt=negative_prompt,
             response_format=response_format,
-            options=call_options(timeout, extra_headers, extra_query, extra_body, idempotency_key),
+            options=call_options(
+                timeout, extra_headers, extra_query, extra_body, idempotency_key, total_timeout
+            ),
         )
         return self._request(spec, self._image_parser(model, prompt))
 
@@ -250,6 +268,7 @@ class Railwail(APIClient):
         extra_query: Mapping[str, Any] | None = ...,
         extra_body: Mapping[str, Any] | None = ...,
         idempotency_key: str | None = ...,
+        total_timeout: TotalTimeout = ...,
     ) -> ChatResponse: ...
     @overload
     def chat(
@@ -269,6 +288,7 @@ class Railwail(APIClient):
         extra_query: Mapping[str, Any] | None = ...,
         extra_body: Mapping[str, Any] | None = ...,
         idempotency_key: str | None = ...,
+        total_timeout: TotalTimeout = ...,
     ) -> ChatStream: ...
     def chat(
         self,
@@ -287,6 +307,7 @@ class Railwail(APIClient):
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
+        total_timeout: TotalTimeout = NOT_GIVEN,
     ) -> ChatResponse | ChatStream:
         """Chat completion (``POST /chat/completions``), OpenAI-shaped.
 
@@ -308,6 +329,8 @@ class Railwail(APIClient):
             extra_body: Extra JSON fields the SDK does not know yet, sent as they are.
             idempotency_key: Reused across retries so a deduping gateway charges once;
                 generated when left out.
+            total_timeout: Seconds for the whole call (every attempt and retry wait), or
+                ``None`` for no overall limit; overrides the client's.
 
         Returns:
             The ``ChatResponse`` (``.text`` is the first choice's content), or with
@@ -318,6 +341,8 @@ class Railwail(APIClient):
             TypeError: An argument has the wrong type, before anything is sent.
             APIError: The gateway refused (one subclass per status, e.g. ``RateLimitError``).
             APIConnectionError: No answer, after the retries ``max_retries`` allows.
+            APITimeoutError: An attempt's answer did not arrive within ``timeout``, or the
+                call outlasted ``total_timeout`` (with ``stream=True``: the whole stream).
         """
         spec = chat_request(
             model,
@@ -329,7 +354,9 @@ class Railwail(APIClient):
             presence_penalty=presence_penalty,
             stop=stop,
             stream=stream,
-            options=call_options(timeout, extra_headers, extra_query, extra_body, idempotency_key),
+            options=call_options(
+                timeout, extra_headers, extra_query, extra_body, idempotency_key, total_timeout
+            ),
         )
         if stream:
             return self._request(spec, self._open_stream)
@@ -349,6 +376,7 @@ class Railwail(APIClient):
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
+        total_timeout: TotalTimeout = NOT_GIVEN,
     ) -> EmbeddingResponse:
         """Embeddings (``POST /embeddings``).
 
@@ -367,6 +395,8 @@ class Railwail(APIClient):
             extra_body: Extra JSON fields the SDK does not know yet, sent as they are.
             idempotency_key: Reused across retries so a deduping gateway charges once;
                 generated when left out.
+            total_timeout: Seconds for the whole call (every attempt and retry wait), or
+                ``None`` for no overall limit; overrides the client's.
 
         Returns:
             The ``EmbeddingResponse``; ``.vectors`` gives the vectors in input order and
@@ -383,7 +413,9 @@ class Railwail(APIClient):
             input,
             dimensions=dimensions,
             encoding_format=encoding_format,
-            options=call_options(timeout, extra_headers, extra_query, extra_body, idempotency_key),
+            options=call_options(
+                timeout, extra_headers, extra_query, extra_body, idempotency_key, total_timeout
+            ),
         )
         from ._models import EmbeddingResponse
 
@@ -440,6 +472,10 @@ class Railwail(APIClient):
         dall-e, sd-, gpt, claude, ...embedding...), else from the catalogue's category
         (``GET /models/{slug}``, asked once per client).
 
+        With a ``total_timeout`` (the call's or the client's), it bounds the whole run: the
+        catalogue lookup, the request, and for an image model the download of the images,
+        which ``run()`` then makes before returning (without one, images download when read).
+
         Args:
             model: Any model slug.
             input: A prompt string; for chat models also a list of messages, for embedding
@@ -447,7 +483,8 @@ class Railwail(APIClient):
             type: ``"image"``, ``"chat"`` or ``"embed"`` to skip the routing (the
                 catalogue's category names ``"text"`` and ``"embedding"`` work too).
             **options: Those of ``image()``, ``chat()`` (but not ``stream``) or ``embed()``,
-                by route; typed, so a type checker refuses a misspelled one.
+                by route, and ``total_timeout``; typed, so a type checker refuses a misspelled
+                one.
 
         Returns:
             Images: an ``ImageList`` (a ``list[Image]`` that can ``save_all()``); chat:
@@ -461,23 +498,29 @@ class Railwail(APIClient):
             APIConnectionError: No answer, after the retries ``max_retries`` allows.
         """
         route = plan_run(model, input, type, options, self._state.routes)
-        if route is None:
-            route = self._look_up_route(model)
-            check_options(options, route)
-        if route == "image":
-            images = self.image(model, image_prompt(input), **options)
-            return images.images
-        if route == "chat":
-            reply = self.chat(model, chat_messages(input), **options)
-            return reply.text
-        embeddings = self.embed(model, input, **options)  # type: ignore[arg-type]  # checked by embed()
-        return embeddings.vectors
+        total = run_total_timeout(options, self._config.total_timeout)
+        # One budget for the whole run: the lookup, the request and, for images, the download.
+        with CallScope(total):
+            if route is None:
+                route = self._look_up_route(model)
+                check_options(options, route)
+            if route == "image":
+                images = self.image(model, image_prompt(input), **options)
+                if total is not None:
+                    for image in images.images:
+                        image.read()
+                return images.images
+            if route == "chat":
+                reply = self.chat(model, chat_messages(input), **options)
+                return reply.text
+            embeddings = self.embed(model, input, **options)  # type: ignore[arg-type]  # checked by embed()
+            return embeddings.vectors
 
     def _look_up_route(self, model: str) -> Route:
         # The catalogue's category, asked once per client: concurrent first calls for one
-        # slug wait for a single lookup.
+        # slug wait for a single lookup (calls for other slugs do not wait for it).
         cache = self._state.routes
-        with cache.lock():
+        with cache.lock(model):
             route, category = route_or_lookup(model, cache)
             if route is None and category is None:
                 found = self.models.get(model)
@@ -506,4 +549,10 @@ class Railwail(APIClient):
     def _open_stream(self, response: httpx.Response) -> ChatStream:
         from ._streaming import ChatStream
 
-        return ChatStream(response, lambda exc: transport_error(exc, response.request))
+        return ChatStream(
+            response,
+            lambda exc: transport_error(exc, response.request),
+            secret=self._config.api_key,
+            orphans=self._state.orphans,
+            deadline=call_deadline(),
+        )

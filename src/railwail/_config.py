@@ -20,7 +20,8 @@ from ._constants import (
     ENV_BASE_URL,
 )
 from ._exceptions import MissingAPIKeyError
-from ._requests import check_timeout
+from ._headers import check_header
+from ._requests import check_timeout, check_total_timeout
 from ._utils import given, is_loopback_host
 
 HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
@@ -39,6 +40,11 @@ class ClientConfig:
     max_retries: int
     default_headers: dict[str, str]
     max_download_bytes: int
+    max_response_bytes: int
+    total_timeout: float | None
+    # Whether timeout= was passed (to the constructor or with_options): only then does it win
+    # over the timeouts of a user's own http_client.
+    timeout_given: bool = False
 
     def download_rules(self) -> DownloadRules:
         """The limits an image made by this client downloads under, without the secrets."""
@@ -141,7 +147,10 @@ def _check_headers(headers: object, name: str) -> dict[str, str]:
         isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
     ):
         raise TypeError(f"{name} must be a mapping of str to str")
-    return dict(headers)
+    checked = dict(headers)
+    for key, value in checked.items():
+        check_header(key, value, name)
+    return checked
 
 
 def _check_max_retries(value: object) -> int:
@@ -152,9 +161,9 @@ def _check_max_retries(value: object) -> int:
     return value
 
 
-def _check_max_bytes(value: object) -> int:
+def _check_max_bytes(value: object, name: str = "max_download_bytes") -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"max_download_bytes must be a positive integer; got {value!r}")
+        raise ValueError(f"{name} must be a positive integer; got {value!r}")
     return value
 
 
@@ -165,8 +174,11 @@ def resolve_config(
     max_retries: object,
     default_headers: object,
     max_download_bytes: object,
+    max_response_bytes: object,
+    total_timeout: object,
     *,
     warn_insecure: bool = True,
+    timeout_given: bool | None = None,
 ) -> ClientConfig:
     key, source = _check_api_key(api_key)
     from_env = base_url is None and bool(os.environ.get(ENV_BASE_URL))
@@ -186,6 +198,9 @@ def resolve_config(
         max_retries=_check_max_retries(max_retries),
         default_headers=_check_headers(default_headers, "default_headers"),
         max_download_bytes=_check_max_bytes(max_download_bytes),
+        max_response_bytes=_check_max_bytes(max_response_bytes, "max_response_bytes"),
+        total_timeout=check_total_timeout(total_timeout),
+        timeout_given=given(timeout) if timeout_given is None else timeout_given,
     )
 
 

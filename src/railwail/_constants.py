@@ -25,5 +25,13 @@ MAX_RETRY_DELAY = 8.0
 MAX_RETRY_AFTER = 60.0
 
 DEFAULT_MAX_DOWNLOAD_BYTES = 50 * 1024 * 1024
+# The largest API answer (JSON) read, counted after decompression: generous (a large embedding
+# batch as JSON floats is ~10 MB), but a hostile or broken server cannot fill the memory.
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+# The longest line (and the largest event) of a chat stream: a chunk is well under 1 KiB.
+MAX_STREAM_LINE_BYTES = 1024 * 1024
+# What answers may be compressed with: the encodings whose decoded size can be capped as
+# they arrive (httpx would also advertise br or zstd when their packages are installed).
+ACCEPT_ENCODING = "gzip, deflate"
 
 RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})

@@ -4,6 +4,8 @@ subclass for it, a transport failure an ``APIConnectionError``. Pure: no I/O."""
 from __future__ import annotations
 
 import json
+import ssl
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -12,7 +14,9 @@ from ._exceptions import (
     APIConnectionError,
     APIError,
     APITimeoutError,
+    RailwailError,
     RateLimitError,
+    ResponseValidationError,
     decode_body,
     error_class_for,
     error_fields,
@@ -53,7 +57,43 @@ def transport_error(exc: httpx.HTTPError, request: httpx.Request) -> APIConnecti
         kind = type(exc).__name__.replace("Timeout", " timeout").strip().lower()
         return APITimeoutError(f"Request timed out ({kind})", method=request.method, url=url)
     detail = str(exc) or type(exc).__name__
+    bad_certificate = certificate_failure(exc)
+    if bad_certificate is not None:
+        error = APIConnectionError(
+            f"TLS certificate verification failed for {request.url.host}: "
+            f"{bad_certificate.verify_message or bad_certificate.reason or bad_certificate}",
+            method=request.method,
+            url=url,
+        )
+        error.hint = (
+            "Not retried: it cannot succeed. If a proxy or a private CA signs this host's "
+            "certificate, give its CA bundle: set SSL_CERT_FILE=/path/to/ca.pem, or pass "
+            "http_client=httpx.Client(verify=ssl.create_default_context(cafile='/path/to/ca.pem'))"
+            " (httpx.AsyncClient for AsyncRailwail)"
+        )
+        return error
     return APIConnectionError(f"Connection error: {detail}", method=request.method, url=url)
+
+
+def certificate_failure(exc: BaseException | None) -> ssl.SSLCertVerificationError | None:
+    """The certificate verification failure behind an error, if that is what it is."""
+    seen = 0
+    while exc is not None and seen < 16:
+        if isinstance(exc, ssl.SSLCertVerificationError):
+            return exc
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return None
+
+
+def describe_failure(exc: BaseException) -> str:
+    """What went wrong in an attempt, in a word or two (for the retry log)."""
+    if isinstance(exc, APIError):
+        return str(exc.status)
+    if isinstance(exc, APITimeoutError):
+        return "timeout"
+    cause = exc.__cause__
+    return type(cause).__name__ if cause is not None else type(exc).__name__
 
 
 def _scrub(body: object, secret: str | None) -> object:
@@ -67,3 +107,68 @@ def _scrub(body: object, secret: str | None) -> object:
         if secret in text:
             return json.loads(text.replace(secret, mask_key(secret)))
     return body
+
+
+# An error inside a 200 answer names its kind by code or type; these map to a status.
+_CODE_STATUS = {
+    "bad_request": 400,
+    "invalid_request_error": 400,
+    "invalid_api_key": 401,
+    "authentication_error": 401,
+    "insufficient_credits": 402,
+    "permission_denied": 403,
+    "not_found": 404,
+    "model_not_found": 404,
+    "rate_limit_exceeded": 429,
+    "rate_limit_error": 429,
+}
+
+
+def error_in_body(payload: Any, headers: Mapping[str, str]) -> APIError:
+    """An error sent inside a 200 answer (a stream's ``error`` event, or a JSON error body
+    where a stream was asked for), as the error class its code or status implies."""
+    err = payload.get("error", payload) if isinstance(payload, dict) else {}
+    status = err.get("status") if isinstance(err, dict) else None
+    if not isinstance(status, int) or isinstance(status, bool):
+        code = err.get("code") if isinstance(err, dict) else None
+        etype = err.get("type") if isinstance(err, dict) else None
+        status = _CODE_STATUS.get(str(code), _CODE_STATUS.get(str(etype), 500))
+    message, etype, code = error_fields(payload, status)
+    return error_class_for(status)(
+        message,
+        status=status,
+        type=etype,
+        code=code,
+        request_id=headers.get("x-request-id"),
+        body=payload,
+        headers=dict(headers),
+    )
+
+
+def not_an_event_stream(response: httpx.Response) -> RailwailError:
+    """The error for a 2xx answer to ``stream=True`` that is not ``text/event-stream``: the
+    error its body carries, else a ``ResponseValidationError`` saying what came instead."""
+    mime = response.headers.get("content-type", "").partition(";")[0].strip() or "no content type"
+    body = decode_body(response.content)
+    if isinstance(body, dict) and "error" in body:
+        return error_in_body(body, response.headers)
+    if body is None:
+        what = f"an empty answer ({mime})"
+    elif isinstance(body, dict) and ("choices" in body or body.get("object") == "chat.completion"):
+        what = f"a whole chat.completion ({mime}): the gateway ignored stream=True"
+    else:
+        what = f"{mime}, starting {response.content[:60]!r}"
+    return ResponseValidationError(
+        f"chat(stream=True) expects an event stream (text/event-stream); the gateway answered "
+        f"{what}",
+        body=body,
+        request_id=response.headers.get("x-request-id"),
+    )
+
+
+def invalid_redirect(exc: httpx.InvalidURL, request: httpx.Request) -> ResponseValidationError:
+    """The error for an answer that redirects to a URL httpx cannot even parse."""
+    url = request.url.copy_with(query=None)
+    return ResponseValidationError(
+        f"{request.method} {url} was answered with a redirect to a URL that is not valid ({exc})"
+    )

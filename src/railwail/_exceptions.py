@@ -55,7 +55,30 @@ __all__ = [
 
 
 class RailwailError(Exception):
-    """Base class of every exception railwail raises."""
+    """Base class of every exception railwail raises.
+
+    Attributes:
+        attempts: How many attempts the call made before this error ended it (``None`` for an
+            error raised before any request, or outside a call).
+        elapsed: Seconds from the call's start to this error (``None`` likewise).
+    """
+
+    attempts: int | None = None
+    elapsed: float | None = None
+
+    def _tries(self) -> str:
+        """``3 attempts over 2.5 s``: what the call did before it gave up, when known."""
+        if self.attempts is None:
+            return ""
+        plural = "s" if self.attempts != 1 else ""
+        spent = f" over {self.elapsed:.1f} s" if self.elapsed is not None else ""
+        return f"{self.attempts} attempt{plural}{spent}"
+
+    def _state(self) -> dict[str, Any] | None:
+        # For pickling: the attempts made travel with the error.
+        if self.attempts is None:
+            return None
+        return {"attempts": self.attempts, "elapsed": self.elapsed}
 
 
 class APIError(RailwailError):
@@ -101,8 +124,11 @@ class APIError(RailwailError):
         text = (
             f"{self.status} {label}: {self.message}" if label else f"{self.status}: {self.message}"
         )
-        if self.request_id:
-            text += f" (request_id={self.request_id})"
+        notes = [f"request_id={self.request_id}"] if self.request_id else []
+        if self.attempts is not None and self.attempts > 1:
+            notes.append(self._tries())
+        if notes:
+            text += f" ({'; '.join(notes)})"
         hint = self._hint()
         return f"{text}. {hint}" if hint else text
 
@@ -110,7 +136,7 @@ class APIError(RailwailError):
         return self.hint
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild_api_error, (type(self), self.message, self._kwargs()))
+        return (_rebuild_api_error, (type(self), self.message, self._kwargs()), self._state())
 
     def _kwargs(self) -> dict[str, Any]:
         return {
@@ -231,6 +257,9 @@ class ServerError(APIError):
 class APIConnectionError(RailwailError):
     """No usable answer from the gateway: DNS failure, refused or reset connection, TLS error."""
 
+    # What to do, when it is not the default advice (a TLS failure: pass a CA bundle).
+    hint: str | None = None
+
     def __init__(
         self, message: str = "Connection error", *, method: str = "", url: str = ""
     ) -> None:
@@ -240,14 +269,28 @@ class APIConnectionError(RailwailError):
         self.url = url
 
     def __str__(self) -> str:
-        where = f" ({self.method} {self.url})" if self.url else ""
+        return f"{self._what()}. {self.hint or self._default_hint()}"
+
+    def _what(self) -> str:
+        notes = [f"{self.method} {self.url}"] if self.url else []
+        if self.attempts is not None:
+            notes.append(self._tries())
+        return f"{self.message} ({'; '.join(notes)})" if notes else self.message
+
+    def _default_hint(self) -> str:
         return (
-            f"{self.message}{where}. Check the network and base_url; "
-            "such errors are retried as often as max_retries allows"
+            "Check the network and base_url; such errors are retried as often as max_retries allows"
         )
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild_connection_error, (type(self), self.message, self.method, self.url))
+        state = self._state() or {}
+        if self.hint is not None:
+            state["hint"] = self.hint
+        return (
+            _rebuild_connection_error,
+            (type(self), self.message, self.method, self.url),
+            state or None,
+        )
 
 
 def _rebuild_connection_error(
@@ -257,12 +300,12 @@ def _rebuild_connection_error(
 
 
 class APITimeoutError(APIConnectionError):
-    """The request timed out (connect, read, write or waiting for a pooled connection)."""
+    """The request timed out (connect, read, write or waiting for a pooled connection), or
+    the call's ``total_timeout`` ran out."""
 
-    def __str__(self) -> str:
-        where = f" ({self.method} {self.url})" if self.url else ""
+    def _default_hint(self) -> str:
         return (
-            f"{self.message}{where}. Pass a larger timeout= to the call or the client; "
+            "Pass a larger timeout= to the call or the client; "
             "timeouts are retried as often as max_retries allows"
         )
 
@@ -284,6 +327,19 @@ class ResponseValidationError(RailwailError):
     def __str__(self) -> str:
         rid = f" (request_id={self.request_id})" if self.request_id else ""
         return f"{self.message}{rid}. The raw answer is kept in .body"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            _rebuild_validation_error,
+            (type(self), self.message, self.body, self.request_id),
+            self._state(),
+        )
+
+
+def _rebuild_validation_error(
+    cls: type[ResponseValidationError], message: str, body: object, request_id: str | None
+) -> ResponseValidationError:
+    return cls(message, body=body, request_id=request_id)
 
 
 class UnsupportedModelError(RailwailError, ValueError):

@@ -17,14 +17,30 @@ SENSITIVE_HEADERS = frozenset(
 _configured = False
 
 
+LOG_LEVELS = ("debug", "info")
+_OFF = ("", "off")  # the default, said out loud
+
+
 def configure_from_env() -> None:
-    """Applies ``RAILWAIL_LOG=debug|info`` once: sets the level and adds a stderr handler."""
+    """Applies ``RAILWAIL_LOG=debug|info`` once: sets the level and adds a stderr handler.
+    ``off`` (or unset) leaves logging off; any other value is not ignored in silence: it warns,
+    naming the values allowed."""
     global _configured
     if _configured:
         return
     _configured = True
-    level = os.environ.get(ENV_LOG, "").strip().lower()
-    if level not in ("debug", "info"):
+    raw = os.environ.get(ENV_LOG, "")
+    level = raw.strip().lower()
+    if level not in LOG_LEVELS:
+        if level not in _OFF:
+            import warnings
+
+            warnings.warn(
+                f"{ENV_LOG}={raw!r} is not a value railwail knows; use debug, info or off "
+                "(logging stays off)",
+                UserWarning,
+                stacklevel=3,
+            )
         return
     logger.setLevel(logging.DEBUG if level == "debug" else logging.INFO)
     if not any(isinstance(h, logging.StreamHandler) for h in logger.handlers):
@@ -35,3 +51,9 @@ def configure_from_env() -> None:
 
 def redact(headers: Mapping[str, str]) -> dict[str, str]:
     return {k: ("<redacted>" if k.lower() in SENSITIVE_HEADERS else v) for k, v in headers.items()}
+
+
+def log_retry(attempt: int, failure: str, delay: float) -> None:
+    """``attempt 1 failed: 503; retrying in 0.5 s``, at DEBUG."""
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug("attempt %d failed: %s; retrying in %.1f s", attempt, failure, delay)

@@ -22,6 +22,7 @@ class CommonOptions(TypedDict, total=False):
     extra_query: Mapping[str, Any] | None
     extra_body: Mapping[str, Any] | None
     idempotency_key: str | None
+    total_timeout: float | NotGiven | None
 
 
 class ImageOptions(CommonOptions, total=False):

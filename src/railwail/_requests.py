@@ -30,6 +30,7 @@ from ._allowed import (
     TOP_P,
     EmbeddingEncoding,
 )
+from ._headers import check_header
 from ._utils import NOT_GIVEN, NotGiven, given
 
 if TYPE_CHECKING:
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
 # What callers may pass: chat messages (typed or plain dicts) and a timeout.
 Messages = Sequence["ChatMessage"] | Sequence[Mapping[str, Any]]
 Timeout = float | httpx.Timeout | NotGiven
+# A per-call total_timeout: seconds, None for no total limit, or left out for the client's.
+TotalTimeout = float | NotGiven | None
 
 # Asked for when the caller names no encoding: a quarter of the bytes of JSON floats, and no
 # float parsing (the OpenAI API and its SDK do the same). The answer is decoded to floats.
@@ -58,6 +61,8 @@ class RequestSpec:
     idempotency_key: str | None = None
     stream: bool = False
     absolute_url: bool = False
+    # Seconds for the whole call (None: no limit); NOT_GIVEN: the client's total_timeout.
+    total_timeout: float | NotGiven | None = NOT_GIVEN
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +74,18 @@ class CallOptions:
     extra_query: dict[str, Any] | None = None
     extra_body: dict[str, Any] | None = None
     idempotency_key: str | None = None
+    total_timeout: float | NotGiven | None = NOT_GIVEN
+
+
+def check_total_timeout(value: object, name: str = "total_timeout") -> float | None:
+    """Seconds for a whole call (attempts, retry waits, downloads), or ``None`` for no limit."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{name} must be a number of seconds or None; got {value!r}")
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a positive, finite number of seconds; got {value!r}")
+    return float(value)
 
 
 def check_timeout(value: object, name: str = "timeout") -> httpx.Timeout:
@@ -95,7 +112,10 @@ def _str_map(value: object, name: str) -> dict[str, str] | None:
         isinstance(k, str) and isinstance(v, str) for k, v in value.items()
     ):
         raise TypeError(f"{name} must be a mapping of str to str; got {value!r}")
-    return dict(value)
+    headers = dict(value)
+    for key, item in headers.items():
+        check_header(key, item, name)
+    return headers
 
 
 def _any_map(value: object, name: str) -> dict[str, Any] | None:
@@ -112,17 +132,19 @@ def call_options(
     extra_query: object = None,
     extra_body: object = None,
     idempotency_key: object = None,
+    total_timeout: object = NOT_GIVEN,
 ) -> CallOptions:
-    if idempotency_key is not None and (
-        not isinstance(idempotency_key, str) or not idempotency_key
-    ):
-        raise ValueError(f"idempotency_key must be a non-empty string; got {idempotency_key!r}")
+    if idempotency_key is not None:
+        if not isinstance(idempotency_key, str) or not idempotency_key:
+            raise ValueError(f"idempotency_key must be a non-empty string; got {idempotency_key!r}")
+        check_header("Idempotency-Key", idempotency_key, "idempotency_key")
     return CallOptions(
         timeout=check_timeout(timeout) if given(timeout) else None,
         extra_headers=_str_map(extra_headers, "extra_headers"),
         extra_query=_any_map(extra_query, "extra_query"),
         extra_body=_any_map(extra_body, "extra_body"),
         idempotency_key=idempotency_key,
+        total_timeout=check_total_timeout(total_timeout) if given(total_timeout) else NOT_GIVEN,
     )
 
 
@@ -148,6 +170,7 @@ def _spec(
         timeout=options.timeout,
         idempotency_key=options.idempotency_key,
         stream=stream,
+        total_timeout=options.total_timeout,
     )
 
 
@@ -156,6 +179,14 @@ def check_model(model: object) -> str:
         raise TypeError(f"model must be a model slug string such as 'flux-schnell'; got {model!r}")
     if not model.strip():
         raise ValueError("model must be a non-empty model slug such as 'flux-schnell'")
+    # A "." or ".." segment would be resolved away in GET /models/{slug} (".." is the API
+    # root), and an empty one names nothing: no slug has either.
+    parts = model.split("/")
+    if "." in parts or ".." in parts or "" in parts:
+        raise ValueError(
+            f"model must be a model slug such as 'flux-schnell'; got {model!r}, which has an "
+            "empty, '.' or '..' path segment"
+        )
     return model
 
 
@@ -370,10 +401,12 @@ def get_model_request(slug: str, options: CallOptions) -> RequestSpec:
 
 
 def download_request(url: str, options: CallOptions | None = None) -> RequestSpec:
-    parsed = httpx.URL(url)
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise ValueError(f"image url is not a valid URL ({exc})") from None
     if parsed.scheme not in ("http", "https") or not parsed.host:
         raise ValueError(f"image url must be an http(s) URL; got scheme {parsed.scheme!r}")
     spec = _spec("GET", url, options or CallOptions())
-    spec.stream = True
     spec.absolute_url = True
     return spec

@@ -107,6 +107,7 @@ class Models:
         timeout: float | httpx.Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        total_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> ModelPager:
         """Every model matching the filters, as a pager to iterate (``for model in
         rw.models.list()``), one request per page, lazily: nothing is sent before the first
@@ -120,6 +121,8 @@ class Models:
             timeout: Overrides the client's timeout for each page's request.
             extra_headers: Extra headers for each page's request.
             extra_query: Extra query parameters for each page's request.
+            total_timeout: Seconds for each page's request as a whole (attempts and retry
+                waits), or ``None`` for no limit; overrides the client's.
 
         Returns:
             An ``ModelPager`` of ``Model``, across as many pages as there are. Each
@@ -132,7 +135,7 @@ class Models:
             APIConnectionError: No answer for a page, after the retries ``max_retries`` allows.
         """
         params = list_models_params(category, provider, featured, page_size)
-        options = call_options(timeout, extra_headers, extra_query)
+        options = call_options(timeout, extra_headers, extra_query, total_timeout=total_timeout)
         filters = {"category": category, "provider": provider, "featured": featured}
         return ModelPager(self._client, params, options, filters, page_size)
 
@@ -143,6 +146,7 @@ class Models:
         timeout: float | httpx.Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        total_timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Model:
         """One model by its slug (``GET /models/{slug}``).
 
@@ -151,6 +155,8 @@ class Models:
             timeout: Overrides the client's timeout for this call.
             extra_headers: Extra headers for this call.
             extra_query: Extra query parameters.
+            total_timeout: Seconds for the whole call (attempts and retry waits), or ``None``
+                for no limit; overrides the client's.
 
         Returns:
             The ``Model``.
@@ -160,7 +166,8 @@ class Models:
             APIError: The gateway refused otherwise.
             APIConnectionError: No answer, after the retries ``max_retries`` allows.
         """
-        spec = get_model_request(slug, call_options(timeout, extra_headers, extra_query))
+        options = call_options(timeout, extra_headers, extra_query, total_timeout=total_timeout)
+        spec = get_model_request(slug, options)
         from ._models import Model
 
         return self._client._request(spec, self._client._parser(Model))

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from ._constants import INITIAL_RETRY_DELAY, MAX_RETRY_AFTER, MAX_RETRY_DELAY, RETRYABLE_STATUSES
+from ._error_mapping import certificate_failure
 from ._exceptions import APIConnectionError, APIError
 
 if TYPE_CHECKING:
@@ -19,12 +20,18 @@ if TYPE_CHECKING:
     from tenacity import AsyncRetrying, RetryCallState, Retrying
 
 
+BeforeWait = Callable[[BaseException | None, float], None]
+
+
 def is_retryable(exc: BaseException, max_retry_after: float = MAX_RETRY_AFTER) -> bool:
     """Connection errors and timeouts, and the retryable statuses unless the server asked for a
     wait longer than the cap (then the caller gets the error at once, with ``.retry_after``)."""
     if isinstance(exc, APIConnectionError):
-        # A redirect to file:// or ftp:// fails the same way every time.
-        return not isinstance(exc.__cause__, httpx.UnsupportedProtocol)
+        # A redirect to file:// or ftp://, or a certificate that does not verify, fails the
+        # same way every time.
+        return not isinstance(exc.__cause__, httpx.UnsupportedProtocol) and (
+            certificate_failure(exc.__cause__) is None
+        )
     if isinstance(exc, APIError) and exc.status in RETRYABLE_STATUSES:
         return exc.retry_after is None or exc.retry_after <= max_retry_after
     return False
@@ -76,6 +83,18 @@ class RetryPolicy:
         # The first attempt ran before tenacity's loop: its attempt 1 is the call's retry 1.
         return self.delay_after(exc, retry_state.attempt_number)
 
+    def _checked_wait(self, before_wait: BeforeWait | None) -> Callable[[RetryCallState], float]:
+        if before_wait is None:
+            return self.wait
+
+        def wait(retry_state: RetryCallState) -> float:
+            delay = self.wait(retry_state)
+            exc = retry_state.outcome.exception() if retry_state.outcome else None
+            before_wait(exc, delay)  # may raise: the call's total_timeout would run out
+            return delay
+
+        return wait
+
     def first_retry_delay(self, exc: BaseException) -> float | None:
         """After a failed first attempt: how long to wait before retrying, or ``None`` when
         the error is not to be retried."""
@@ -83,7 +102,7 @@ class RetryPolicy:
             return None
         return self.delay_after(exc, 0)
 
-    def _tenacity_kwargs(self) -> dict[str, Any]:
+    def _tenacity_kwargs(self, before_wait: BeforeWait | None) -> dict[str, Any]:
         # Tenacity runs the retries only: the first attempt runs before it (see the clients'
         # _request), so that a call that succeeds pays nothing for the machinery, not even
         # its import.
@@ -91,19 +110,21 @@ class RetryPolicy:
 
         return {
             "stop": stop_after_attempt(self.max_retries),
-            "wait": self.wait,
+            "wait": self._checked_wait(before_wait),
             "retry": retry_if_exception(self.should_retry),
             "reraise": True,
         }
 
-    def retrying(self) -> Retrying:
-        """A tenacity ``Retrying`` for the retries of one call (after its first attempt)."""
+    def retrying(self, before_wait: BeforeWait | None = None) -> Retrying:
+        """A tenacity ``Retrying`` for the retries of one call (after its first attempt);
+        ``before_wait(error, seconds)`` sees each wait before it is slept, and may raise."""
         from tenacity import Retrying
 
-        return Retrying(sleep=self.sleep, **self._tenacity_kwargs())
+        return Retrying(sleep=self.sleep, **self._tenacity_kwargs(before_wait))
 
-    def async_retrying(self) -> AsyncRetrying:
-        """A tenacity ``AsyncRetrying`` for the retries of one call (after its first attempt)."""
+    def async_retrying(self, before_wait: BeforeWait | None = None) -> AsyncRetrying:
+        """A tenacity ``AsyncRetrying`` for the retries of one call (after its first attempt);
+        ``before_wait(error, seconds)`` sees each wait before it is slept, and may raise."""
         from tenacity import AsyncRetrying
 
-        return AsyncRetrying(sleep=self.asleep, **self._tenacity_kwargs())
+        return AsyncRetrying(sleep=self.asleep, **self._tenacity_kwargs(before_wait))

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 from ._allowed import Route
 from ._exceptions import UnsupportedModelError
-from ._requests import check_model
+from ._requests import check_model, check_total_timeout
 from ._routing import CATEGORY_ROUTES, check_options, check_type, route_from_slug
+from ._utils import NOT_GIVEN, given
 
 if TYPE_CHECKING:
     import asyncio
@@ -19,26 +20,35 @@ _UNKNOWN = "unknown"
 
 
 class RouteCache:
-    """Model slug -> catalogue category, filled by ``GET /models/{slug}`` once per client.
+    """Model slug -> catalogue category, filled by ``GET /models/{slug}`` once per client (and
+    the clients ``with_options`` makes from it).
 
-    The locks make concurrent first calls for one slug do a single lookup: the thread lock for
-    ``Railwail``, an asyncio lock (made on first use, in the running loop) for ``AsyncRailwail``.
+    One lock per slug makes concurrent first calls for that slug do a single lookup, while a
+    slow lookup holds up no ``run()`` on another slug: thread locks for ``Railwail``, asyncio
+    locks (made on first use) for ``AsyncRailwail``.
     """
 
     def __init__(self) -> None:
         self._categories: dict[str, str] = {}
-        self._lock = threading.Lock()
-        self._async_lock: asyncio.Lock | None = None
+        self._guard = threading.Lock()  # held only to find or make a slug's lock
+        self._locks: dict[str, threading.Lock] = {}
+        self._async_locks: dict[str, asyncio.Lock] = {}
 
-    def lock(self) -> threading.Lock:
-        return self._lock
+    def lock(self, model: str) -> threading.Lock:
+        with self._guard:
+            lock = self._locks.get(model)
+            if lock is None:
+                lock = self._locks[model] = threading.Lock()
+            return lock
 
-    def async_lock(self) -> asyncio.Lock:
-        if self._async_lock is None:
-            import asyncio
+    def async_lock(self, model: str) -> asyncio.Lock:
+        with self._guard:
+            lock = self._async_locks.get(model)
+            if lock is None:
+                import asyncio
 
-            self._async_lock = asyncio.Lock()
-        return self._async_lock
+                lock = self._async_locks[model] = asyncio.Lock()
+            return lock
 
     def get(self, model: str) -> str | None:
         return self._categories.get(model)
@@ -134,3 +144,9 @@ def image_prompt(value: object) -> str:
             f"run() input for an image model must be a prompt string; got {type(value).__name__}"
         )
     return value
+
+
+def run_total_timeout(options: Mapping[str, object], default: float | None) -> float | None:
+    """The total_timeout of a ``run()`` call: its own option when given, else the client's."""
+    value = options.get("total_timeout", NOT_GIVEN)
+    return check_total_timeout(value) if given(value) else default

@@ -1,147 +1,59 @@
-"""Server-sent events: one pure decoder, wrapped once for sync and once for async streams."""
+"""Chat streams: the pure SSE decoder (``_sse``), wrapped once for sync and once for async.
+
+A stream answers ``text/event-stream`` and ends with ``data: [DONE]``; anything else raises
+(the check of the content type is made when the stream opens, in the I/O layer). The decoder
+(``_sse``) caps its lines and events and is linear in the bytes whatever the split, and a
+stream dropped unread gives its connection back to the pool at the client's next request (a
+finaliser queues its response; no I/O happens in it).
+"""
 
 from __future__ import annotations
 
 import functools
 import json
+import time
+import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
 from types import TracebackType
-from typing import Any, NamedTuple, Self
+from typing import Any, Self
 
 import httpx
 
+from ._deadline import AsyncDeadlineScope, DeadlineExceeded, DeadlineScope
+from ._decoding import BodyDecoder
+from ._error_mapping import error_in_body
 from ._exceptions import (
     APIConnectionError,
-    APIError,
+    APITimeoutError,
+    RailwailError,
     ResponseValidationError,
-    error_class_for,
-    error_fields,
 )
 from ._models import ChatChunk, RateLimit
+from ._secrets import key_replacements, scrub_error
+from ._sse import ServerSentEvent, SSEDecoder
 
 __all__ = ["AsyncChatStream", "ChatStream", "SSEDecoder", "ServerSentEvent"]
 
-
-class ServerSentEvent(NamedTuple):
-    """One event: its ``event:`` name, its ``data:`` lines joined, the last ``id:`` seen."""
-
-    event: str | None
-    data: str
-    id: str | None = None
+# An error event inside a 200 stream (kept under this name: it is what it is used for here).
+stream_error = error_in_body
 
 
-class SSEDecoder:
-    """Turns bytes, split anywhere, into events (the WHATWG event-stream rules: ``\\n``,
-    ``\\r\\n`` or ``\\r`` line ends, ``:`` comments, multi-line ``data:``, blank lines)."""
-
-    def __init__(self) -> None:
-        self._buffer = b""
-        self._event: str | None = None
-        self._data: list[str] = []
-        self._id: str | None = None
-
-    def feed(self, chunk: bytes) -> list[ServerSentEvent]:
-        buffer = self._buffer + chunk if self._buffer else chunk
-        # A \r at the very end may be the first half of \r\n: it waits for the next chunk.
-        held = b""
-        if buffer.endswith(b"\r"):
-            buffer, held = buffer[:-1], b"\r"
-        if b"\r" in buffer:
-            buffer = buffer.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        # The complete lines are decoded and split once per chunk, rather than sliced off the
-        # buffer one by one: linear in the bytes. A line end is never inside a UTF-8 sequence,
-        # so this decodes exactly as line by line would; the unfinished line stays bytes.
-        cut = buffer.rfind(b"\n")
-        if cut < 0:
-            self._buffer = buffer + held
-            return []
-        self._buffer = buffer[cut + 1 :] + held
-        events: list[ServerSentEvent] = []
-        data = self._data
-        for line in buffer[:cut].decode("utf-8", errors="replace").split("\n"):
-            if line.startswith("data: "):  # the common case, as _line would read it
-                data.append(line[6:])
-                continue
-            event = self._line(line)
-            if event is not None:
-                events.append(event)
-        return events
-
-    def flush(self) -> list[ServerSentEvent]:
-        """Events still pending when the stream ends (a last line without a line end)."""
-        events = []
-        if self._buffer:
-            line, self._buffer = self._buffer.rstrip(b"\r"), b""
-            event = self._line(line.decode("utf-8", errors="replace"))
-            if event is not None:
-                events.append(event)
-        event = self._line("")
-        if event is not None:
-            events.append(event)
-        return events
-
-    def _line(self, line: str) -> ServerSentEvent | None:
-        if not line:
-            if not self._data and self._event is None:
-                return None
-            event = ServerSentEvent(self._event, "\n".join(self._data), self._id)
-            self._event = None
-            self._data.clear()  # in place: feed() holds a reference to this list
-            return event
-        if line.startswith(":"):
-            return None
-        name, _, value = line.partition(":")
-        value = value.removeprefix(" ")
-        if name == "data":
-            self._data.append(value)
-        elif name == "event":
-            self._event = value
-        elif name == "id" and "\0" not in value:
-            self._id = value
-        return None
-
-
-_CODE_STATUS = {
-    "bad_request": 400,
-    "invalid_request_error": 400,
-    "invalid_api_key": 401,
-    "authentication_error": 401,
-    "insufficient_credits": 402,
-    "permission_denied": 403,
-    "not_found": 404,
-    "model_not_found": 404,
-    "rate_limit_exceeded": 429,
-    "rate_limit_error": 429,
-}
-
-
-def stream_error(payload: Any, headers: httpx.Headers) -> APIError:
-    """An error event inside a 200 stream, as the error class its code or status implies."""
-    err = payload.get("error", payload) if isinstance(payload, dict) else {}
-    status = err.get("status") if isinstance(err, dict) else None
-    if not isinstance(status, int):
-        code = err.get("code") if isinstance(err, dict) else None
-        etype = err.get("type") if isinstance(err, dict) else None
-        status = _CODE_STATUS.get(str(code), _CODE_STATUS.get(str(etype), 500))
-    message, etype, code = error_fields(payload, status)
-    return error_class_for(status)(
-        message,
-        status=status,
-        type=etype,
-        code=code,
-        request_id=headers.get("x-request-id"),
-        body=payload,
-        headers=dict(headers),
-    )
+def _never() -> Exception:  # pragma: no cover - a stream's decoder has no cap
+    raise AssertionError("unreachable")
 
 
 class _StreamCore:
-    """What both stream twins share: decoding one event into a chunk, and the text so far."""
+    """What both stream twins share: decoding one event into a chunk, the text so far, and
+    how a stream ends (at ``[DONE]``, or with an error that shows no secret)."""
 
     def __init__(
         self,
         response: httpx.Response,
         to_error: Callable[[httpx.HTTPError], APIConnectionError],
+        *,
+        secret: str | None = None,
+        orphans: list[httpx.Response] | None = None,
+        deadline: float | None = None,
     ) -> None:
         self.response = response
         self._read_chunk = chunk_reader()
@@ -149,6 +61,48 @@ class _StreamCore:
         self._parts: list[str] = []
         self._started = False
         self._finished = False
+        self._secret = secret
+        self._deadline = deadline  # the call's total_timeout, as a time.monotonic() deadline
+        self._count = 0
+        # Dropped unread, the stream hands its response to the client, whose next request
+        # closes it (a finaliser must do no I/O, and may run anywhere: even inside the pool).
+        self._orphan = None
+        if orphans is not None:
+            self._orphan = weakref.finalize(self, orphans.append, response)
+            self._orphan.atexit = False
+
+    def _released(self) -> None:
+        if self._orphan is not None:
+            self._orphan.detach()
+
+    def _body_decoder(self) -> BodyDecoder | None:
+        """Decodes a compressed stream step by step (an SSE stream is rarely compressed)."""
+        encoding = self.response.headers.get("content-encoding")
+        return BodyDecoder(encoding, None, _never) if encoding else None
+
+    def _ended_early(self) -> APIConnectionError:
+        request = self.response.request
+        return APIConnectionError(
+            f"The chat stream ended without its [DONE] marker, after {self._count} chunks: the "
+            "connection was closed early (the text received so far is kept on the stream)",
+            method=request.method,
+            url=str(request.url.copy_with(query=None)),
+        )
+
+    def _out_of_time(self) -> APITimeoutError:
+        request = self.response.request
+        error = APITimeoutError(
+            f"total_timeout ran out during the chat stream, after {self._count} chunks (the "
+            "text received so far is kept on the stream)",
+            method=request.method,
+            url=str(request.url.copy_with(query=None)),
+        )
+        error.hint = "Pass a larger total_timeout= to the call or the client, or None"
+        return error
+
+    def _failed(self, error: RailwailError) -> RailwailError:
+        scrub_error(error, key_replacements(self._secret))
+        return error
 
     @property
     def request_id(self) -> str | None:
@@ -192,6 +146,7 @@ class _StreamCore:
             # The response's headers (request_id, rate_limit) in a private dict of the chunk's
             # own: what pydantic's initialisation plus attach_meta leave (see chunk_reader).
             object.__setattr__(chunk, "__pydantic_private__", {"_headers": headers})
+            self._count += 1
             choices = chunk.choices  # chunk.text, read without the property's call
             if choices and choices[0].delta.content:
                 parts.append(choices[0].delta.content)
@@ -213,7 +168,7 @@ class _StreamCore:
                 "a stream event is not valid JSON", body=data, request_id=self.request_id
             ) from None
         if event.event == "error" or (isinstance(payload, dict) and "error" in payload):
-            raise stream_error(payload, self.response.headers)
+            raise error_in_body(payload, self.response.headers)
         try:
             return ChatChunk.model_validate(payload)
         except ValueError as exc:
@@ -267,17 +222,40 @@ class ChatStream(_StreamCore):
 
     def _events(self) -> Iterator[ChatChunk]:
         decoder = SSEDecoder()
+        body = self._body_decoder()
         try:
-            for raw in self.response.iter_bytes():
-                yield from self._chunks(decoder.feed(raw))
+            raw = self.response.iter_raw()
+            for data in raw if self._deadline is None else self._within_deadline(raw):
+                if body is not None:
+                    data = body.decode(data)
+                yield from self._chunks(decoder.feed(data))
                 if self._finished:
                     return
             yield from self._chunks(decoder.flush())
-            self._finished = True
+            if not self._finished:
+                raise self._ended_early()
         except httpx.HTTPError as exc:
-            raise self._to_error(exc) from exc
+            raise self._failed(self._to_error(exc)) from exc
+        except DeadlineExceeded:
+            raise self._failed(self._out_of_time()) from None
+        except RailwailError as exc:
+            self._failed(exc)
+            raise
         finally:
             self.response.close()
+            self._released()
+
+    def _within_deadline(self, raw: Iterator[bytes]) -> Iterator[bytes]:
+        # Each read gets what is left of the call's total_timeout (see _deadline).
+        deadline = self._deadline
+        while True:
+            with DeadlineScope(deadline):
+                data = next(raw, None)
+            if data is None:
+                return
+            if deadline is not None and time.monotonic() > deadline:
+                raise DeadlineExceeded
+            yield data
 
     def final_text(self) -> str:
         """Reads the stream to its end, unless a loop already consumed or left it, and returns
@@ -290,6 +268,7 @@ class ChatStream(_StreamCore):
         """Closes the HTTP response; iteration stops."""
         self._started = True
         self.response.close()
+        self._released()
 
     def __enter__(self) -> Self:
         return self
@@ -319,19 +298,42 @@ class AsyncChatStream(_StreamCore):
 
     async def _events(self) -> AsyncIterator[ChatChunk]:
         decoder = SSEDecoder()
+        body = self._body_decoder()
         try:
-            async for raw in self.response.aiter_bytes():
-                for chunk in self._chunks(decoder.feed(raw)):
+            raw = self.response.aiter_raw()
+            async for data in raw if self._deadline is None else self._within_deadline(raw):
+                if body is not None:
+                    data = body.decode(data)
+                for chunk in self._chunks(decoder.feed(data)):
                     yield chunk
                 if self._finished:
                     return
             for chunk in self._chunks(decoder.flush()):
                 yield chunk
-            self._finished = True
+            if not self._finished:
+                raise self._ended_early()
         except httpx.HTTPError as exc:
-            raise self._to_error(exc) from exc
+            raise self._failed(self._to_error(exc)) from exc
+        except DeadlineExceeded:
+            raise self._failed(self._out_of_time()) from None
+        except RailwailError as exc:
+            self._failed(exc)
+            raise
         finally:
             await self.response.aclose()
+            self._released()
+
+    async def _within_deadline(self, raw: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+        # Each read is cancelled when the call's total_timeout runs out (see _deadline).
+        deadline = self._deadline
+        while True:
+            async with AsyncDeadlineScope(deadline):
+                data = await anext(raw, None)
+            if data is None:
+                return
+            if deadline is not None and time.monotonic() > deadline:
+                raise DeadlineExceeded
+            yield data
 
     async def final_text(self) -> str:
         """Reads the stream to its end, unless a loop already consumed or left it, and returns
@@ -344,6 +346,7 @@ class AsyncChatStream(_StreamCore):
         """Closes the HTTP response; iteration stops."""
         self._started = True
         await self.response.aclose()
+        self._released()
 
     async def __aenter__(self) -> Self:
         return self

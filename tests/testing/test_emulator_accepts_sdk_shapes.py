@@ -257,6 +257,7 @@ def test_run_with_every_route_and_every_common_option(
         extra_query={"trace": "t1"},
         extra_body={"user": "u1"},
         idempotency_key=f"key-{route}",
+        total_timeout=60,
     )
     if route == "image":
         assert result[0].read().startswith(PNG)
@@ -284,6 +285,7 @@ def test_every_option_is_covered() -> None:
         "extra_query",
         "extra_body",
         "idempotency_key",
+        "total_timeout",
     }
 
 
