@@ -9,6 +9,9 @@ from typing import Literal
 __all__ = ["BatchItemResult", "BatchResult", "BatchStatus"]
 
 BatchStatus = Literal["done", "skipped", "failed", "pending"]
+"""An item's status in a ``BatchResult``: ``"done"`` (made in this run), ``"skipped"`` (made
+by an earlier run into the same directory), ``"failed"`` (tried again by the next run) or
+``"pending"`` (not finished: the batch stopped first)."""
 STATUSES: tuple[BatchStatus, ...] = ("done", "skipped", "failed", "pending")
 
 
@@ -104,7 +107,9 @@ class BatchResult:
         return [path for item in self.items for path in item.paths]
 
     def summary(self) -> str:
-        """One line for people: ``"3 items: 2 done, 1 skipped, 0 failed in 1.2 s"``."""
+        """One line for people, such as
+        ``"3 item(s): 2 done, 1 skipped, 0 failed in 1.2 s, about 10 credits"`` (the credits
+        when the catalogue gives a price; the pending items when there are any)."""
         counts = self.counts
         parts = [f"{counts[s]} {s}" for s in STATUSES if s != "pending" or counts[s]]
         text = f"{len(self.items)} item(s): {', '.join(parts)} in {self.elapsed:.1f} s"

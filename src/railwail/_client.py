@@ -178,13 +178,17 @@ class Railwail(APIClient):
         extra_body: Mapping[str, Any] | None = None,
     ) -> BatchResult:
         """Generates an image (or ``n``) per prompt into ``out_dir``, within the gateway's rate
-        limit, resumably and never paying twice for an item (README: Bulk generation).
+        limit, resumably, and never asking twice for an image it already has (the docs' guide
+        "Bulk generation" has the details).
 
-        Every item is checked before anything is sent. Launches are paced by the
-        ``X-RateLimit-*`` headers; a 429 is waited out and its item retried; other failures
-        are retried as ``max_retries`` allows, then recorded. Finished items are recorded in
-        ``out_dir/railwail-batch.jsonl``: the same batch run into the same ``out_dir`` again
-        skips them, and sends the rest with the same idempotency keys.
+        Every item is checked before any image is requested. Launches are paced by the
+        ``X-RateLimit-*`` headers; a 429 is waited out and its item sent again; other
+        failures are retried as ``max_retries`` allows, then recorded, and the batch goes
+        on. Finished items are recorded in ``out_dir/railwail-batch.jsonl``: the same batch
+        run into the same ``out_dir`` again skips them, and sends the rest with the same
+        idempotency keys. Stopped by Ctrl-C (or a cancelled task), it launches nothing more,
+        gives the items in flight up to 5 s to finish and be recorded, and lets the
+        interruption through.
 
         Args:
             model: An image model slug, e.g. ``"flux-schnell"``.
@@ -193,12 +197,16 @@ class Railwail(APIClient):
                 ``"negative_prompt"``, ``"response_format"``; other keys are sent as extra
                 body fields of that item.
             out_dir: The directory for the images and the manifest (created if missing).
+                Images are named ``00000-a-red-fox-in-the-snow.png`` (the item's index and
+                the first words of its prompt), or after the item's ``"name"``.
             concurrency: Requests in flight at most, 1-100 (default 4).
             max_credits: Refuse to start if the images still to make would cost more, by
                 the catalogue's ``pricing.credit_cost_fixed``.
-            progress: Show a progress bar (tqdm: a widget in Jupyter, stderr in a terminal).
+            progress: Show a progress bar (tqdm: on stderr in a terminal, a widget in
+                Jupyter).
             on_item: Called with each item's ``BatchItemResult`` once final in this run
-                (skipped items first). If it raises, the batch stops as on a 402.
+                (skipped items first). If it raises, the batch stops with
+                ``BatchAbortedError``.
             n: Images per item, 1-4.
             size: ``"WIDTHxHEIGHT"``.
             quality: ``"standard"`` or ``"hd"``.
@@ -216,13 +224,16 @@ class Railwail(APIClient):
 
         Raises:
             ValueError: An argument or an item is out of range (naming the item's index and
-                field), before anything is sent.
-            TypeError: An argument or an item has the wrong type, before anything is sent.
-            BudgetExceededError: Over ``max_credits``, before anything is sent.
-            NotFoundError: The model is not in the catalogue, before anything is sent.
+                field), before any image is requested.
+            TypeError: An argument or an item has the wrong type, before any image is
+                requested.
+            BudgetExceededError: Over ``max_credits``, before any image is requested.
+            NotFoundError: The model is not in the catalogue, before any image is requested.
             BatchAbortedError: The gateway refused the key (401), its permissions (403) or
-                its credits (402), or ``on_item`` raised: the items in flight were let finish
-                and recorded; ``.result`` has the items so far, ``.cause`` the error.
+                its credits (402), an image could not be saved, or ``on_item`` raised: the
+                items in flight were let finish and recorded; ``.result`` has the items so
+                far, ``.cause`` the error.
+            RailwailError: Another run is writing to ``out_dir``.
         """
         from ._batch import run_batch
 
@@ -487,8 +498,9 @@ class Railwail(APIClient):
                 one.
 
         Returns:
-            Images: an ``ImageList`` (a ``list[Image]`` that can ``save_all()``); chat:
-            ``str`` (the first choice's content); embeddings: ``list[list[float]]``.
+            For an image model an ``ImageList`` (a ``list[Image]`` that can ``save_all()``);
+            for chat ``str`` (the first choice's content); for embeddings
+            ``list[list[float]]``.
 
         Raises:
             TypeError: An option the route does not take, or an input of the wrong type.

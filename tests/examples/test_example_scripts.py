@@ -112,6 +112,55 @@ def test_async_fanout_saves_one_image_per_prompt(
     assert done.stderr.startswith("5 images in ")
 
 
+def test_image_batch_makes_every_image_once_and_a_second_run_skips_them(
+    run_example: RunExample, tmp_path: Path
+) -> None:
+    out = tmp_path / "catalogue"
+    # A short window, so that the run has to keep to the rate limit: 12 images and the model
+    # lookup at 5 requests per 0.5 s.
+    with FakeGateway(rate_limit=5, rate_window=0.5, credits=1000) as gw:
+        first = run_example("image_batch.py", str(out), gateway=gw)
+        made = gw.charges
+        generations = len(gw.requests_to("/images/generations"))
+        second = run_example("image_batch.py", str(out), gateway=gw)
+
+        assert first.returncode == 0, first.stderr
+        summary, where = first.stdout.splitlines()
+        assert summary.startswith("12 item(s): 12 done, 0 skipped, 0 failed in ")
+        assert summary.endswith(" s, about 60 credits")  # flux-schnell: 5 credits an image
+        assert where == f"images in {out}"
+        names = sorted(path.name for path in out.glob("*.png"))
+        assert len(names) == 12
+        assert names[0] == "00000-a-ceramic-mug-on-a-white-background.png"
+        assert [name[:6] for name in names] == [f"{i:05d}-" for i in range(12)]
+        assert all(_png_size(out / name) == (512, 512) for name in names)
+        assert (out / "railwail-batch.jsonl").is_file()
+        sent = [request.json() for request in gw.requests_to("/images/generations")]
+        assert len({body["prompt"] for body in sent}) == 12
+        assert all(body["size"] == "512x512" for body in sent)
+        # Each image made and paid for once: 12 keys, each charged once, 12 x 5 credits.
+        assert len(made) == 12
+        assert set(made.values()) == {1}
+        assert gw.credits == 1000 - 60
+        # The bar went to stderr, a pipe here (tqdm draws it there all the same, updating the
+        # line with carriage returns), and stdout has only the summary.
+        assert "railwail batch: 100%" in first.stderr
+        assert "12/12" in first.stderr
+        assert "done=12, failed=0, skipped=0" in first.stderr
+        assert "Traceback" not in first.stderr
+
+        assert second.returncode == 0, second.stderr
+        summary, where = second.stdout.splitlines()
+        assert summary.startswith("12 item(s): 0 done, 12 skipped, 0 failed in ")
+        assert where == f"images in {out}"
+        assert "done=0, failed=0, skipped=12" in second.stderr
+        # Nothing was asked for again: no generation, no charge.
+        assert len(gw.requests_to("/images/generations")) == generations
+        assert gw.charges == made
+        assert gw.credits == 1000 - 60
+        assert sorted(path.name for path in out.glob("*.png")) == names
+
+
 def test_error_handling_waits_out_a_rate_limit_the_sdk_did_not_absorb(
     run_example: RunExample, fake_gateway: FakeGateway, tmp_path: Path
 ) -> None:
