@@ -145,7 +145,8 @@ LAYERS: dict[int, set[str]] = {
     2: {"_base_client"},
     3: {"_async_api_client", "_api_client"},
     4: {"_models", "_image", "_streaming", "types"},
-    5: {"_async_client", "_client", "_async_resources", "_resources"}
+    5: {"_async_client", "_client", "_async_endpoints", "_endpoints"}
+    | {"_async_resources", "_resources"}
     | {"_async_batch", "_batch", "_batch_runners"},
     6: {"__init__"},
     7: {"testing"},  # the emulator and its pytest plugin: railwail.testing.*
@@ -268,8 +269,8 @@ def test_the_graph_sees_imports_inside_functions_but_not_type_checking_ones() ->
     graph = import_graph(PACKAGE_DIR, "railwail")
     # An image without an open client downloads through a client of its own (the I/O layer).
     assert "railwail._api_client" in graph["railwail._image"]
-    # Inside AsyncRailwail.chat(); at module level it imports _models only for type checking.
-    assert "railwail._models" in graph["railwail._async_client"]
+    # Inside AsyncEndpoints.chat(); at module level it imports _models only for type checking.
+    assert "railwail._models" in graph["railwail._async_endpoints"]
     assert "railwail._models" not in graph["railwail._async_api_client"]
     # `from . import types` inside railwail.__getattr__ is an import of the module.
     assert "railwail.types" in graph["railwail"]

@@ -59,14 +59,14 @@ def test_a_hand_edited_twin_fails_the_check(
     package = tmp_path / "src" / "railwail"
     shutil.copytree(unasync.PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(unasync, "PACKAGE", package)
-    edited = package / "_client.py"
+    edited = package / "_endpoints.py"
     edited.write_text(edited.read_text().replace("Generates images", "Makes images"))
 
     assert unasync.main(["--check"]) == 1
     out = capsys.readouterr().out
     assert '-        """Makes images' in out
     assert '+        """Generates images' in out
-    assert out.endswith("\n_client.py differ from their async source: run `make unasync`.\n")
+    assert out.endswith("\n_endpoints.py differ from their async source: run `make unasync`.\n")
 
     assert unasync.main([]) == 0  # regenerates it
     assert "Generates images" in edited.read_text()

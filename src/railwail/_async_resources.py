@@ -34,7 +34,7 @@ from ._requests import list_models_request as _page_request
 from ._utils import NOT_GIVEN, NotGiven
 
 if TYPE_CHECKING:
-    from ._async_client import AsyncRailwail
+    from ._async_endpoints import AsyncEndpoints
     from ._models import Model
 
 
@@ -49,7 +49,7 @@ class AsyncModelPager:
 
     def __init__(
         self,
-        client: AsyncRailwail,
+        client: AsyncEndpoints,
         params: dict[str, Any],
         options: CallOptions,
         filters: Mapping[str, object],
@@ -92,7 +92,7 @@ class AsyncModelPager:
 class AsyncModels:
     """The gateway's model catalogue (``rw.models``)."""
 
-    def __init__(self, client: AsyncRailwail) -> None:
+    def __init__(self, client: AsyncEndpoints) -> None:
         self._client = client
 
     def list(

@@ -36,7 +36,7 @@ from ._requests import list_models_request as _page_request
 from ._utils import NOT_GIVEN, NotGiven
 
 if TYPE_CHECKING:
-    from ._client import Railwail
+    from ._endpoints import Endpoints
     from ._models import Model
 
 
@@ -51,7 +51,7 @@ class ModelPager:
 
     def __init__(
         self,
-        client: Railwail,
+        client: Endpoints,
         params: dict[str, Any],
         options: CallOptions,
         filters: Mapping[str, object],
@@ -94,7 +94,7 @@ class ModelPager:
 class Models:
     """The gateway's model catalogue (``rw.models``)."""
 
-    def __init__(self, client: Railwail) -> None:
+    def __init__(self, client: Endpoints) -> None:
         self._client = client
 
     def list(
