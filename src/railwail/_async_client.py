@@ -28,7 +28,7 @@ from ._utils import NOT_GIVEN
 
 if TYPE_CHECKING:
     from ._batch_result import BatchItemResult, BatchResult
-    from ._image import ImageList
+    from ._image_response import ImageList
     from ._options import ChatOptions, EmbedOptions, ImageOptions, RunOptions
 
 

@@ -35,7 +35,7 @@ from ._utils import NOT_GIVEN
 T = TypeVar("T")
 
 if TYPE_CHECKING:
-    from ._image import ImageResponse
+    from ._image_response import ImageResponse
     from ._models import ChatResponse, EmbeddingResponse
     from ._streaming import AsyncChatStream
 
@@ -299,7 +299,7 @@ class AsyncEndpoints(AsyncAPIClient):
         self, model: str, prompt: str
     ) -> Callable[[httpx.Response], Awaitable[ImageResponse]]:
         async def parse(response: httpx.Response) -> ImageResponse:
-            from ._image import ImageResponse
+            from ._image_response import ImageResponse
 
             return ImageResponse._from_response(response)._made_by(self, model, prompt)
 

@@ -37,7 +37,7 @@ from ._utils import NOT_GIVEN
 T = TypeVar("T")
 
 if TYPE_CHECKING:
-    from ._image import ImageResponse
+    from ._image_response import ImageResponse
     from ._models import ChatResponse, EmbeddingResponse
     from ._streaming import ChatStream
 
@@ -297,7 +297,7 @@ class Endpoints(APIClient):
 
     def _image_parser(self, model: str, prompt: str) -> Callable[[httpx.Response], ImageResponse]:
         def parse(response: httpx.Response) -> ImageResponse:
-            from ._image import ImageResponse
+            from ._image_response import ImageResponse
 
             return ImageResponse._from_response(response)._made_by(self, model, prompt)
 
