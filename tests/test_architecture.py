@@ -144,7 +144,7 @@ LAYERS: dict[int, set[str]] = {
     | {"_batch_plan", "_batch_governor", "_batch_engine", "_batch_result", "_batch_progress"},
     2: {"_base_client"},
     3: {"_async_api_client", "_api_client"},
-    4: {"_models", "_image", "_image_response", "_streaming", "types"},
+    4: {"_models", "_embeddings", "_image", "_image_response", "_streaming", "types"},
     5: {"_async_client", "_client", "_async_endpoints", "_endpoints"}
     | {"_async_resources", "_resources"}
     | {"_async_batch", "_batch", "_batch_runners"},

@@ -37,8 +37,9 @@ from ._utils import NOT_GIVEN
 T = TypeVar("T")
 
 if TYPE_CHECKING:
+    from ._embeddings import EmbeddingResponse
     from ._image_response import ImageResponse
-    from ._models import ChatResponse, EmbeddingResponse
+    from ._models import ChatResponse
     from ._streaming import ChatStream
 
 
@@ -282,7 +283,7 @@ class Endpoints(APIClient):
                 timeout, extra_headers, extra_query, extra_body, idempotency_key, total_timeout
             ),
         )
-        from ._models import EmbeddingResponse
+        from ._embeddings import EmbeddingResponse
 
         res = self._request(spec, self._parser(EmbeddingResponse))
         return res._decode_base64() if wants_base64(spec) else res

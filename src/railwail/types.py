@@ -11,6 +11,7 @@ from typing import Any, Required  # noqa: F401
 
 from ._allowed import ChatRole  # noqa: F401
 from ._batch_result import BatchItemResult, BatchResult, BatchStatus
+from ._embeddings import Embedding, EmbeddingResponse, EmbeddingUsage
 from ._image import Image
 from ._image_response import ImageList, ImageResponse
 from ._models import (
@@ -21,9 +22,6 @@ from ._models import (
     ChatMessage,
     ChatResponse,
     ChoiceDelta,
-    Embedding,
-    EmbeddingResponse,
-    EmbeddingUsage,
     Model,
     ModelPricing,
     RateLimit,
