@@ -24,10 +24,8 @@ API key: messages are built from the gateway's answer and the request's method a
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -136,7 +134,7 @@ class APIError(RailwailError):
         return self.hint
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild_api_error, (type(self), self.message, self._kwargs()), self._state())
+        return (_rebuild, (type(self), self.message, self._kwargs()), self._state())
 
     def _kwargs(self) -> dict[str, Any]:
         return {
@@ -150,7 +148,9 @@ class APIError(RailwailError):
         }
 
 
-def _rebuild_api_error(cls: type[APIError], message: str, kwargs: dict[str, Any]) -> APIError:
+def _rebuild(cls: Callable[..., RailwailError], message: str, kwargs: dict[str, Any]) -> Any:
+    """An error from its pickle: its class called with its message and keyword arguments
+    (each class's ``__init__`` takes them by keyword, which pickle's default cannot pass)."""
     return cls(message, **kwargs)
 
 
@@ -286,17 +286,8 @@ class APIConnectionError(RailwailError):
         state = self._state() or {}
         if self.hint is not None:
             state["hint"] = self.hint
-        return (
-            _rebuild_connection_error,
-            (type(self), self.message, self.method, self.url),
-            state or None,
-        )
-
-
-def _rebuild_connection_error(
-    cls: type[APIConnectionError], message: str, method: str, url: str
-) -> APIConnectionError:
-    return cls(message, method=method, url=url)
+        kwargs = {"method": self.method, "url": self.url}
+        return (_rebuild, (type(self), self.message, kwargs), state or None)
 
 
 class APITimeoutError(APIConnectionError):
@@ -329,17 +320,8 @@ class ResponseValidationError(RailwailError):
         return f"{self.message}{rid}. The raw answer is kept in .body"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (
-            _rebuild_validation_error,
-            (type(self), self.message, self.body, self.request_id),
-            self._state(),
-        )
-
-
-def _rebuild_validation_error(
-    cls: type[ResponseValidationError], message: str, body: object, request_id: str | None
-) -> ResponseValidationError:
-    return cls(message, body=body, request_id=request_id)
+        kwargs = {"body": self.body, "request_id": self.request_id}
+        return (_rebuild, (type(self), self.message, kwargs), self._state())
 
 
 class UnsupportedModelError(RailwailError, ValueError):
@@ -371,13 +353,8 @@ class BudgetExceededError(RailwailError, ValueError):
         self.images = images
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild_budget_error, (str(self), self.estimate, self.max_credits, self.images))
-
-
-def _rebuild_budget_error(
-    message: str, estimate: float | None, max_credits: float, images: int
-) -> BudgetExceededError:
-    return BudgetExceededError(message, estimate=estimate, max_credits=max_credits, images=images)
+        kwargs = {"estimate": self.estimate, "max_credits": self.max_credits, "images": self.images}
+        return (_rebuild, (type(self), str(self), kwargs))
 
 
 class BatchAbortedError(RailwailError):
@@ -405,55 +382,3 @@ class BatchAbortedError(RailwailError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.message, self.result, self.cause))
-
-
-_STATUS_CLASSES: dict[int, type[APIError]] = {
-    400: BadRequestError,
-    401: AuthenticationError,
-    402: InsufficientCreditsError,
-    403: PermissionDeniedError,
-    404: NotFoundError,
-    422: UnprocessableEntityError,
-    429: RateLimitError,
-}
-
-
-def error_class_for(status: int) -> type[APIError]:
-    if status >= 500:
-        return ServerError
-    return _STATUS_CLASSES.get(status, APIError)
-
-
-def _reason(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "HTTP error"
-
-
-def decode_body(content: bytes) -> object:
-    """The body as JSON when it parses, else as text, else ``None`` when empty."""
-    if not content.strip():
-        return None
-    try:
-        return json.loads(content)
-    except ValueError:
-        return content.decode("utf-8", errors="replace")
-
-
-def error_fields(body: object, status: int) -> tuple[str, str | None, str | None]:
-    """(message, type, code) from any body: the gateway's envelope, a bare message, or junk."""
-    if isinstance(body, dict):
-        err = body.get("error", body)
-        if isinstance(err, dict):
-            message = err.get("message")
-            etype = err.get("type")
-            code = err.get("code")
-            return (
-                message if isinstance(message, str) and message else _reason(status),
-                etype if isinstance(etype, str) else None,
-                str(code) if isinstance(code, str | int) and not isinstance(code, bool) else None,
-            )
-        if isinstance(err, str) and err:
-            return err, None, None
-    return _reason(status), None, None

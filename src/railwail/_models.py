@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, Required, Self, TypedDict
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from ._allowed import ChatRole
-from ._exceptions import ResponseValidationError, decode_body
+from ._error_mapping import decode_body
+from ._exceptions import ResponseValidationError
 from ._headers import int_header, reset_datetime
 
 if TYPE_CHECKING:
