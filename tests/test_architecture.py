@@ -17,8 +17,9 @@ import railwail
 import railwail.types
 from railwail import AsyncRailwail, Railwail, _allowed
 from railwail._async_resources import AsyncModels
+from railwail._call_options import CallOptions
 from railwail._options import ChatOptions, CommonOptions, EmbedOptions, ImageOptions, RunOptions
-from railwail._requests import CallOptions, chat_request, embed_request, image_request
+from railwail._requests import chat_request, embed_request, image_request
 from railwail._resources import Models
 from railwail._routing import ALL_OPTIONS, COMMON_OPTIONS, ROUTE_OPTIONS
 
@@ -139,8 +140,8 @@ LAYERS: dict[int, set[str]] = {
     0: {"_version", "_constants", "_allowed", "_utils", "_exceptions", "_headers", "_files"}
     | {"_logging", "_credentials", "_display", "_tls", "_batch_manifest"}
     | {"_decoding", "_secrets", "_sse"},
-    1: {"_requests", "_routing", "_retry", "_run", "_config", "_error_mapping", "_download"}
-    | {"_options", "_hints", "_deadline"}
+    1: {"_requests", "_call_options", "_routing", "_retry", "_run", "_config", "_error_mapping"}
+    | {"_download", "_options", "_hints", "_deadline"}
     | {"_batch_plan", "_batch_governor", "_batch_engine", "_batch_result", "_batch_progress"},
     2: {"_base_client"},
     3: {"_async_api_client", "_api_client"},

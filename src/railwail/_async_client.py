@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any, Literal, Unpack, overload
 
 from ._allowed import ImageQuality, ImageResponseFormat, ImageStyle, Route, RunType
 from ._async_endpoints import AsyncEndpoints
+from ._call_options import Timeout
 from ._deadline import CallScope
-from ._requests import Messages, Timeout
+from ._requests import Messages
 from ._routing import check_options
 from ._run import (
     chat_messages,

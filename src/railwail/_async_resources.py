@@ -12,6 +12,7 @@ import httpx
 
 from ._allowed import ModelCategory
 from ._async_api_client import AsyncAPIClient
+from ._call_options import CallOptions, call_options
 from ._exceptions import NotFoundError
 from ._hints import (
     SUGGEST_MAX_PAGES,
@@ -23,13 +24,7 @@ from ._hints import (
     suggest,
 )
 from ._logging import logger
-from ._requests import (
-    CallOptions,
-    RequestSpec,
-    call_options,
-    get_model_request,
-    list_models_params,
-)
+from ._requests import RequestSpec, get_model_request, list_models_params
 from ._requests import list_models_request as _page_request
 from ._utils import NOT_GIVEN, NotGiven
 

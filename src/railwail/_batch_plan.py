@@ -22,9 +22,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._call_options import CallOptions, call_options
 from ._exceptions import BudgetExceededError
 from ._files import prompt_slug
-from ._requests import CallOptions, call_options, image_request
+from ._requests import image_request
 from ._utils import NOT_GIVEN
 
 # The image() options an item's dict may set for itself (checked like image()'s arguments);

@@ -14,9 +14,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, Unpack, overload
 
 from ._allowed import ImageQuality, ImageResponseFormat, ImageStyle, Route, RunType
+from ._call_options import Timeout
 from ._deadline import CallScope
 from ._endpoints import Endpoints
-from ._requests import Messages, Timeout
+from ._requests import Messages
 from ._routing import check_options
 from ._run import (
     chat_messages,

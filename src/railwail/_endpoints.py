@@ -17,15 +17,13 @@ import httpx
 
 from ._allowed import EmbeddingEncoding, ImageQuality, ImageResponseFormat, ImageStyle
 from ._api_client import APIClient
+from ._call_options import Timeout, TotalTimeout, call_options
 from ._deadline import call_deadline
 from ._error_mapping import transport_error
 from ._exceptions import NotFoundError
 from ._requests import (
     Messages,
     RequestSpec,
-    Timeout,
-    TotalTimeout,
-    call_options,
     chat_request,
     embed_request,
     image_request,
