@@ -292,3 +292,34 @@ def test_a_cycle_is_found_and_named(tmp_path: Path) -> None:
     assert find_cycle(graph) == ["pkg._a", "pkg._b", "pkg._c", "pkg._a"]
     (package / "_c.py").write_text("")
     assert find_cycle(import_graph(package, "pkg")) is None
+
+
+# -- modules stay small ------------------------------------------------------------------------
+
+# docs/architecture.md: a module past this is split along a seam a reader would expect (a
+# client file, for one, moves a group of endpoints to a module of its own).
+MAX_MODULE_LINES = 400
+
+
+def long_modules(root: Path, package: str) -> list[str]:
+    """``railwail._x (412 lines)`` for each module of the package over ``MAX_MODULE_LINES``,
+    generated twins included (each is a module a reader opens)."""
+    return [
+        f"{module} ({count} lines)"
+        for module, path in _module_names(root, package).items()
+        if (count := len(path.read_text().splitlines())) > MAX_MODULE_LINES
+    ]
+
+
+def test_no_module_is_over_400_lines() -> None:
+    long = long_modules(PACKAGE_DIR, "railwail")
+    assert long == [], f"over {MAX_MODULE_LINES} lines, split (docs/architecture.md): {long}"
+
+
+def test_a_long_module_is_named(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    (package / "sub").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "_short.py").write_text("x = 1\n" * MAX_MODULE_LINES)
+    (package / "sub" / "_long.py").write_text("x = 1\n" * (MAX_MODULE_LINES + 1))
+    assert long_modules(package, "pkg") == [f"pkg.sub._long ({MAX_MODULE_LINES + 1} lines)"]
