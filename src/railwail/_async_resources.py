@@ -118,7 +118,7 @@ class AsyncModels:
                 waits), or ``None`` for no limit; overrides the client's.
 
         Returns:
-            An ``AsyncModelPager`` of ``Model``, across as many pages as there are. Each
+            A pager (``AsyncModelPager``) of ``Model``, across as many pages as there are. Each
             ``async for`` over it walks the catalogue from the first page again.
 
         Raises:

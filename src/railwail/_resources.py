@@ -120,7 +120,7 @@ class Models:
                 waits), or ``None`` for no limit; overrides the client's.
 
         Returns:
-            An ``ModelPager`` of ``Model``, across as many pages as there are. Each
+            A pager (``ModelPager``) of ``Model``, across as many pages as there are. Each
             ``for`` over it walks the catalogue from the first page again.
 
         Raises:
