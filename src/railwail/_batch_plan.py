@@ -256,8 +256,8 @@ def check_budget(
     if estimate > max_credits:
         raise BudgetExceededError(
             f"this batch would make {images} image(s) at {price:g} credits each with "
-            f"{model!r}: about {estimate:g} credits, over max_credits={max_credits:g}. Nothing "
-            "was sent; raise max_credits or make fewer images",
+            f"{model!r}: about {estimate:g} credits, over max_credits={max_credits:g}. No image "
+            "was requested; raise max_credits or make fewer images",
             estimate=estimate,
             max_credits=max_credits,
             images=images,

@@ -15,7 +15,7 @@
     ├── ResponseValidationError        a 2xx body that is not what the API promises
     ├── UnsupportedModelError          a model whose category this SDK cannot run yet
     ├── MissingAPIKeyError             no API key anywhere, or an empty one (also a ValueError)
-    ├── BudgetExceededError            image_batch(max_credits=) refused, before sending
+    ├── BudgetExceededError            image_batch(max_credits=) refused, before any image
     └── BatchAbortedError              image_batch stopped early (401/402/403, on_item raised)
 
 Every ``str(error)`` says what happened and what to do next. None of them ever contains the
@@ -336,7 +336,8 @@ class MissingAPIKeyError(RailwailError, ValueError):
 
 class BudgetExceededError(RailwailError, ValueError):
     """``image_batch(max_credits=...)``: the batch would cost more than the budget (or its cost
-    cannot be estimated), found before anything was sent.
+    cannot be estimated), found before any image was requested (the price comes from the
+    catalogue: ``GET /models/{slug}`` is the one request made).
 
     Attributes:
         estimate: Credits the images still to make would cost, when the price is known.
