@@ -305,7 +305,8 @@ class ResponseValidationError(RailwailError):
     """The gateway answered 2xx with a body that is not what the API promises.
 
     Attributes:
-        body: The raw body (decoded JSON or text) so that nothing the gateway sent is lost.
+        body: The raw body (decoded JSON or text) so that nothing the gateway sent is lost;
+            ``None`` when there was none (an empty answer, or a failure not about a body).
         request_id: The gateway's request id, when it sent one.
     """
 
@@ -317,7 +318,8 @@ class ResponseValidationError(RailwailError):
 
     def __str__(self) -> str:
         rid = f" (request_id={self.request_id})" if self.request_id else ""
-        return f"{self.message}{rid}. The raw answer is kept in .body"
+        kept = ". The raw answer is kept in .body" if self.body is not None else ""
+        return f"{self.message}{rid}{kept}"
 
     def __reduce__(self) -> tuple[Any, ...]:
         kwargs = {"body": self.body, "request_id": self.request_id}
