@@ -138,7 +138,7 @@ PACKAGE_DIR = Path(railwail.__file__).parent
 # lower ones, never of a higher one (same-layer imports must not form a cycle either).
 LAYERS: dict[int, set[str]] = {
     0: {"_version", "_constants", "_allowed", "_utils", "_exceptions", "_headers", "_files"}
-    | {"_logging", "_credentials", "_display", "_tls", "_batch_manifest"}
+    | {"_logging", "_credentials", "_display", "_tls", "_batch_manifest", "_batch_errors"}
     | {"_decoding", "_secrets", "_sse"},
     1: {"_requests", "_call_options", "_routing", "_retry", "_run", "_config", "_error_mapping"}
     | {"_download", "_options", "_hints", "_deadline"}

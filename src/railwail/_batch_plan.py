@@ -22,8 +22,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._batch_errors import BudgetExceededError
 from ._call_options import CallOptions, call_options
-from ._exceptions import BudgetExceededError
 from ._files import prompt_slug
 from ._requests import image_request
 from ._utils import NOT_GIVEN

@@ -18,18 +18,16 @@
     ├── BudgetExceededError            image_batch(max_credits=) refused, before any image
     └── BatchAbortedError              image_batch stopped early (401/402/403, on_item raised)
 
-Every ``str(error)`` says what happened and what to do next. None of them ever contains the
-API key: messages are built from the gateway's answer and the request's method and URL only.
+The last two are ``image_batch``'s own, in ``_batch_errors``. Every ``str(error)`` says what
+happened and what to do next. None of them ever contains the API key: messages are built from
+the gateway's answer and the request's method and URL only.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from ._batch_result import BatchResult
+from typing import Any
 
 __all__ = [
     "APIConnectionError",
@@ -37,8 +35,6 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
-    "BatchAbortedError",
-    "BudgetExceededError",
     "InsufficientCreditsError",
     "MissingAPIKeyError",
     "NotFoundError",
@@ -134,7 +130,7 @@ class APIError(RailwailError):
         return self.hint
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild, (type(self), self.message, self._kwargs()), self._state())
+        return (rebuild_error, (type(self), self.message, self._kwargs()), self._state())
 
     def _kwargs(self) -> dict[str, Any]:
         return {
@@ -148,7 +144,7 @@ class APIError(RailwailError):
         }
 
 
-def _rebuild(cls: Callable[..., RailwailError], message: str, kwargs: dict[str, Any]) -> Any:
+def rebuild_error(cls: Callable[..., RailwailError], message: str, kwargs: dict[str, Any]) -> Any:
     """An error from its pickle: its class called with its message and keyword arguments
     (each class's ``__init__`` takes them by keyword, which pickle's default cannot pass)."""
     return cls(message, **kwargs)
@@ -287,7 +283,7 @@ class APIConnectionError(RailwailError):
         if self.hint is not None:
             state["hint"] = self.hint
         kwargs = {"method": self.method, "url": self.url}
-        return (_rebuild, (type(self), self.message, kwargs), state or None)
+        return (rebuild_error, (type(self), self.message, kwargs), state or None)
 
 
 class APITimeoutError(APIConnectionError):
@@ -323,7 +319,7 @@ class ResponseValidationError(RailwailError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         kwargs = {"body": self.body, "request_id": self.request_id}
-        return (_rebuild, (type(self), self.message, kwargs), self._state())
+        return (rebuild_error, (type(self), self.message, kwargs), self._state())
 
 
 class UnsupportedModelError(RailwailError, ValueError):
@@ -334,54 +330,3 @@ class MissingAPIKeyError(RailwailError, ValueError):
     """No API key: none passed as ``api_key=``, none in ``RAILWAIL_API_KEY``, none stored by
     ``railwail auth login``, or the one found is empty. A ``ValueError`` too, as it was before
     it had a class of its own; the message names every place that was looked at."""
-
-
-class BudgetExceededError(RailwailError, ValueError):
-    """``image_batch(max_credits=...)``: the batch would cost more than the budget (or its cost
-    cannot be estimated), found before any image was requested (the price comes from the
-    catalogue: ``GET /models/{slug}`` is the one request made).
-
-    Attributes:
-        estimate: Credits the images still to make would cost, when the price is known.
-        max_credits: The budget given.
-        images: How many images the batch still has to make.
-    """
-
-    def __init__(
-        self, message: str, *, estimate: float | None, max_credits: float, images: int
-    ) -> None:
-        super().__init__(message)
-        self.estimate = estimate
-        self.max_credits = max_credits
-        self.images = images
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        kwargs = {"estimate": self.estimate, "max_credits": self.max_credits, "images": self.images}
-        return (_rebuild, (type(self), str(self), kwargs))
-
-
-class BatchAbortedError(RailwailError):
-    """``image_batch`` stopped before its end: the gateway refused the key (401), its
-    permissions (403) or its credits (402), an item could not be saved, or ``on_item`` raised.
-    No item was launched after that; the items in flight were let finish and recorded in the
-    manifest, so running the same batch again resumes it.
-
-    Attributes:
-        result: The ``BatchResult`` so far (items never started are ``pending``).
-        cause: The exception that stopped the batch (also its ``__cause__``).
-    """
-
-    def __init__(self, message: str, result: BatchResult, cause: BaseException) -> None:
-        super().__init__(message)
-        self.message = message
-        self.result = result
-        self.cause = cause
-
-    def __str__(self) -> str:
-        return (
-            f"{self.message}. {self.result.summary()}; run the batch again to resume "
-            "(finished items are skipped)"
-        )
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.message, self.result, self.cause))
