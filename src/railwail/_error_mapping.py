@@ -29,6 +29,7 @@ from ._exceptions import (
     UnprocessableEntityError,
 )
 from ._headers import reset_datetime, retry_after_from_headers
+from ._secrets import shown_url
 from ._utils import mask_key
 
 _STATUS_CLASSES: dict[int, type[APIError]] = {
@@ -83,9 +84,12 @@ def error_fields(body: object, status: int) -> tuple[str, str | None, str | None
     return _reason(status), None, None
 
 
-def status_error(response: httpx.Response, secret: str | None = None) -> APIError:
+def status_error(
+    response: httpx.Response, secret: str | None = None, *, download: bool = False
+) -> APIError:
     """The error for a response with an error status (or an unexpected redirect), with
-    ``secret`` (our key) masked wherever the body echoes it."""
+    ``secret`` (our key) masked wherever the body echoes it. For an image ``download``, it
+    names the URL that answered (without its query)."""
     status = response.status_code
     headers = response.headers
     body = _scrub(decode_body(response.content), secret)
@@ -101,6 +105,7 @@ def status_error(response: httpx.Response, secret: str | None = None) -> APIErro
         "body": body,
         "headers": dict(headers),
         "retry_after": retry_after_from_headers(headers, status),
+        "url": shown_url(response.request.url) if download else None,
     }
     cls = error_class_for(status)
     if cls is RateLimitError:

@@ -1,7 +1,7 @@
 """Everything railwail raises, in one tree::
 
     RailwailError                      base of everything the SDK raises
-    ├── APIError                       the gateway answered with an error status
+    ├── APIError                       an error status from the gateway or an image host
     │   ├── BadRequestError            400
     │   ├── AuthenticationError        401
     │   ├── InsufficientCreditsError   402
@@ -76,7 +76,7 @@ class RailwailError(Exception):
 
 
 class APIError(RailwailError):
-    """The gateway answered with an error status.
+    """The gateway answered with an error status (or, for an image download, the image host).
 
     Attributes:
         status: The HTTP status code.
@@ -87,6 +87,9 @@ class APIError(RailwailError):
         body: The decoded JSON body, the raw text when it was not JSON, or ``None`` if empty.
         headers: The response headers.
         retry_after: Seconds the server asked us to wait before retrying, when it said so.
+        url: For an image download the image host refused, the URL that answered: scheme,
+            host and path only, never the query (often a signature). ``None`` for the
+            gateway's own endpoints.
     """
 
     hint: str = ""
@@ -102,6 +105,7 @@ class APIError(RailwailError):
         body: object = None,
         headers: Mapping[str, str] | None = None,
         retry_after: float | None = None,
+        url: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -112,18 +116,23 @@ class APIError(RailwailError):
         self.body = body
         self.headers: dict[str, str] = dict(headers or {})
         self.retry_after = retry_after
+        self.url = url
 
     def __str__(self) -> str:
         label = self.code or self.type
         text = (
             f"{self.status} {label}: {self.message}" if label else f"{self.status}: {self.message}"
         )
-        notes = [f"request_id={self.request_id}"] if self.request_id else []
+        notes = [f"GET {self.url}"] if self.url else []
+        if self.request_id:
+            notes.append(f"request_id={self.request_id}")
         if self.attempts is not None and self.attempts > 1:
             notes.append(self._tries())
         if notes:
             text += f" ({'; '.join(notes)})"
-        hint = self._hint()
+        # The class's advice is about the gateway (the key, the slug, the credits): an image
+        # host's refusal gets its own.
+        hint = _DOWNLOAD_HINT if self.url else self._hint()
         return f"{text}. {hint}" if hint else text
 
     def _hint(self) -> str:
@@ -141,7 +150,14 @@ class APIError(RailwailError):
             "body": self.body,
             "headers": self.headers,
             "retry_after": self.retry_after,
+            "url": self.url,
         }
+
+
+_DOWNLOAD_HINT = (
+    "The image host refused the download (not the gateway); if the image URL has expired, "
+    "generate the image again"
+)
 
 
 def rebuild_error(cls: Callable[..., RailwailError], message: str, kwargs: dict[str, Any]) -> Any:
