@@ -28,6 +28,7 @@ FILES = {
     "_async_api_client.py": "_api_client.py",
     "_async_batch.py": "_batch.py",
     "_async_client.py": "_client.py",
+    "_async_endpoints.py": "_endpoints.py",
     "_async_resources.py": "_resources.py",
 }
 

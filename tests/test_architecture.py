@@ -17,8 +17,9 @@ import railwail
 import railwail.types
 from railwail import AsyncRailwail, Railwail, _allowed
 from railwail._async_resources import AsyncModels
+from railwail._call_options import CallOptions
 from railwail._options import ChatOptions, CommonOptions, EmbedOptions, ImageOptions, RunOptions
-from railwail._requests import CallOptions, chat_request, embed_request, image_request
+from railwail._requests import chat_request, embed_request, image_request
 from railwail._resources import Models
 from railwail._routing import ALL_OPTIONS, COMMON_OPTIONS, ROUTE_OPTIONS
 
@@ -137,15 +138,16 @@ PACKAGE_DIR = Path(railwail.__file__).parent
 # lower ones, never of a higher one (same-layer imports must not form a cycle either).
 LAYERS: dict[int, set[str]] = {
     0: {"_version", "_constants", "_allowed", "_utils", "_exceptions", "_headers", "_files"}
-    | {"_logging", "_credentials", "_display", "_tls", "_batch_manifest"}
+    | {"_logging", "_credentials", "_display", "_tls", "_batch_manifest", "_batch_errors"}
     | {"_decoding", "_secrets", "_sse"},
-    1: {"_requests", "_routing", "_retry", "_run", "_config", "_error_mapping", "_download"}
-    | {"_options", "_hints", "_deadline"}
+    1: {"_requests", "_call_options", "_routing", "_retry", "_run", "_config", "_error_mapping"}
+    | {"_download", "_options", "_hints", "_deadline"}
     | {"_batch_plan", "_batch_governor", "_batch_engine", "_batch_result", "_batch_progress"},
     2: {"_base_client"},
     3: {"_async_api_client", "_api_client"},
-    4: {"_models", "_image", "_streaming", "types"},
-    5: {"_async_client", "_client", "_async_resources", "_resources"}
+    4: {"_models", "_embeddings", "_image", "_image_response", "_streaming", "types"},
+    5: {"_async_client", "_client", "_async_endpoints", "_endpoints"}
+    | {"_async_resources", "_resources"}
     | {"_async_batch", "_batch", "_batch_runners"},
     6: {"__init__"},
     7: {"testing"},  # the emulator and its pytest plugin: railwail.testing.*
@@ -268,8 +270,8 @@ def test_the_graph_sees_imports_inside_functions_but_not_type_checking_ones() ->
     graph = import_graph(PACKAGE_DIR, "railwail")
     # An image without an open client downloads through a client of its own (the I/O layer).
     assert "railwail._api_client" in graph["railwail._image"]
-    # Inside AsyncRailwail.chat(); at module level it imports _models only for type checking.
-    assert "railwail._models" in graph["railwail._async_client"]
+    # Inside AsyncEndpoints.chat(); at module level it imports _models only for type checking.
+    assert "railwail._models" in graph["railwail._async_endpoints"]
     assert "railwail._models" not in graph["railwail._async_api_client"]
     # `from . import types` inside railwail.__getattr__ is an import of the module.
     assert "railwail.types" in graph["railwail"]
@@ -290,3 +292,34 @@ def test_a_cycle_is_found_and_named(tmp_path: Path) -> None:
     assert find_cycle(graph) == ["pkg._a", "pkg._b", "pkg._c", "pkg._a"]
     (package / "_c.py").write_text("")
     assert find_cycle(import_graph(package, "pkg")) is None
+
+
+# -- modules stay small ------------------------------------------------------------------------
+
+# docs/architecture.md: a module past this is split along a seam a reader would expect (a
+# client file, for one, moves a group of endpoints to a module of its own).
+MAX_MODULE_LINES = 400
+
+
+def long_modules(root: Path, package: str) -> list[str]:
+    """``railwail._x (412 lines)`` for each module of the package over ``MAX_MODULE_LINES``,
+    generated twins included (each is a module a reader opens)."""
+    return [
+        f"{module} ({count} lines)"
+        for module, path in _module_names(root, package).items()
+        if (count := len(path.read_text().splitlines())) > MAX_MODULE_LINES
+    ]
+
+
+def test_no_module_is_over_400_lines() -> None:
+    long = long_modules(PACKAGE_DIR, "railwail")
+    assert long == [], f"over {MAX_MODULE_LINES} lines, split (docs/architecture.md): {long}"
+
+
+def test_a_long_module_is_named(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    (package / "sub").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "_short.py").write_text("x = 1\n" * MAX_MODULE_LINES)
+    (package / "sub" / "_long.py").write_text("x = 1\n" * (MAX_MODULE_LINES + 1))
+    assert long_modules(package, "pkg") == [f"pkg.sub._long ({MAX_MODULE_LINES + 1} lines)"]

@@ -15,7 +15,7 @@ import pytest
 import respx
 
 from railwail import AsyncRailwail, Railwail, ResponseValidationError
-from railwail import _models as models
+from railwail import _embeddings as embeddings
 from railwail.testing import FakeGateway
 from railwail.types import EmbeddingResponse
 
@@ -137,10 +137,10 @@ def test_big_endian_hosts_swap_the_bytes(
     # On a big-endian host, array("f") reads the gateway's little-endian bytes back to front,
     # and the decoder swaps them. Here, on a little-endian host, the same mismatch comes from
     # a byte-swapped fixture: the swap must turn it into the right floats.
-    monkeypatch.setattr(models, "_BIG_ENDIAN_HOST", True)
+    monkeypatch.setattr(embeddings, "_BIG_ENDIAN_HOST", True)
     _mock(gw, _answer([_packed(v, byte_order=">") for v in VECTORS]))
     assert client.embed(MODEL, ["a", "b", "c"]).vectors == VECTORS
-    monkeypatch.setattr(models, "_BIG_ENDIAN_HOST", False)
+    monkeypatch.setattr(embeddings, "_BIG_ENDIAN_HOST", False)
     assert client.embed(MODEL, ["a", "b", "c"]).vectors != VECTORS  # no swap: other floats
 
 

@@ -316,7 +316,9 @@ async def test_invalid_2xx_body(
     assert err.request_id == "req_bad"
     assert "/embeddings" in str(err)
     assert "EmbeddingResponse" in str(err)
-    assert str(err).endswith("(request_id=req_bad). The raw answer is kept in .body")
+    # .body is pointed to only when there is one (an empty answer has none).
+    kept = ". The raw answer is kept in .body" if body is not None else ""
+    assert str(err).endswith(f"(request_id=req_bad){kept}")
     assert route.call_count == 1
 
 
@@ -386,6 +388,13 @@ async def test_api_errors_survive_pickle(rw: Client, gw: respx.MockRouter) -> No
     assert copy.retry_after == 3.0
     assert copy.reset == datetime.fromtimestamp(reset, tz=UTC)
     assert str(copy) == str(err)
+
+
+def test_a_validation_error_points_to_body_only_when_it_has_one() -> None:
+    assert str(ResponseValidationError("no image", request_id="req_1")) == (
+        "no image (request_id=req_1)"
+    )
+    assert str(ResponseValidationError("bad", body="")) == ("bad. The raw answer is kept in .body")
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ import base64
 import gzip
 import io
 import os
+import pickle
 import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -22,6 +23,7 @@ from railwail import (
     APIConnectionError,
     AsyncRailwail,
     NotFoundError,
+    PermissionDeniedError,
     Railwail,
     RailwailError,
     ResponseValidationError,
@@ -472,6 +474,39 @@ async def test_download_404_not_retried(
     assert info.value.message == "expired"
     assert route.call_count == 1
     assert sleeps == []
+
+
+@pytest.mark.anyio
+async def test_a_refused_download_names_its_url_without_the_query(
+    gw: respx.MockRouter, rw: Client
+) -> None:
+    # The image host's refusal says which URL it was, and that it was not the gateway's: but
+    # never the query (a signature) nor a user:password@, also on a redirect's hop.
+    signed = "http://user:pass@127.0.0.3:8789/final/b.png?X-Amz-Signature=s3cr3t#part"
+    gw.get(IMG_URL).respond(302, headers={"location": signed})
+    gw.get("http://127.0.0.3:8789/final/b.png").respond(403, text="AccessDenied")
+    image = await image_of(gw, rw, url=IMG_URL + "?sig=first")
+    with pytest.raises(PermissionDeniedError) as info:
+        await read(image, rw)
+    err = info.value
+    assert err.url == "http://127.0.0.3:8789/final/b.png"
+    assert str(err) == (
+        "403: Forbidden (GET http://127.0.0.3:8789/final/b.png). The image host refused the "
+        "download (not the gateway); if the image URL has expired, generate the image again"
+    )
+    assert pickle.loads(pickle.dumps(err)).url == err.url
+    for secret in ("s3cr3t", "sig=first", "pass", "#part"):
+        assert secret not in str(err) + repr(err) + repr(vars(err))
+
+
+@pytest.mark.anyio
+async def test_an_error_of_the_gateway_names_no_url(gw: respx.MockRouter, rw: Client) -> None:
+    gw.post("/images/generations").respond(404, json={"error": {"message": "no such model"}})
+    with pytest.raises(NotFoundError) as info:
+        await resolve(rw.image("flux-schnell", "a cat"))
+    assert info.value.url is None
+    assert "GET" not in str(info.value)
+    assert "Check the model slug" in str(info.value)
 
 
 # -- Pillow ------------------------------------------------------------------------------------

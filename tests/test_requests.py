@@ -1,5 +1,6 @@
-"""Argument checks, once, against the pure request builders in ``railwail._requests``: the
-error type and message for each bad value, and the request a builder describes for good ones.
+"""Argument checks, once, against the pure request builders in ``railwail._requests`` (and the
+per-call options of ``railwail._call_options``): the error type and message for each bad
+value, and the request a builder describes for good ones.
 
 Both clients call these builders before any I/O; each endpoint's own test file has one test per
 client method (both twins) proving that a failed check sends nothing.
@@ -13,12 +14,10 @@ from typing import Any
 import httpx
 import pytest
 
+from railwail._call_options import CallOptions, call_options, check_timeout
 from railwail._requests import (
-    CallOptions,
     RequestSpec,
-    call_options,
     chat_request,
-    check_timeout,
     download_request,
     embed_request,
     get_model_request,

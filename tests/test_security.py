@@ -3,10 +3,12 @@ sent to another origin. Logging is silent unless ``RAILWAIL_LOG`` asks for it.""
 
 from __future__ import annotations
 
+import base64
 import logging
 import re
 import traceback
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -341,6 +343,30 @@ async def test_info_level_logs_no_request_lines(
         assert fresh_logging.level == logging.INFO
         await client.embed("text-embedding-3-small", "hello")
     assert railwail_records(caplog) == []
+
+
+async def test_info_level_writes_the_batch_s_file_changes_to_stderr(
+    gw: respx.MockRouter,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    fresh_logging: logging.Logger,
+    tmp_path: Path,
+) -> None:
+    # RAILWAIL_LOG=info adds the stderr handler too (docs/configuration.md, "Logging"): what
+    # image_batch did to files shows there, and no request line (those are DEBUG).
+    monkeypatch.setenv("RAILWAIL_LOG", "info")
+    gw.get("/models/flux-schnell").respond(200, json={"id": "flux-schnell"})
+    png = base64.b64encode(PNG).decode()
+    gw.post("/images/generations").respond(200, json={"created": 1, "data": [{"b64_json": png}]})
+    (tmp_path / ".rw-left.tmp").write_bytes(b"half an image")
+    with Railwail(KEY, base_url=BASE_URL) as client:
+        result = client.image_batch("flux-schnell", ["a cat"], out_dir=tmp_path)
+    assert result.counts["done"] == 1
+    err = capsys.readouterr().err
+    assert f"railwail INFO removed {tmp_path / '.rw-left.tmp'}, left by an interrupted run" in err
+    assert "/images/generations" not in err
+    assert "/models/flux-schnell" not in err
+    assert_no_key(err)
 
 
 @pytest.mark.parametrize("value", ["", "off", " OFF "])

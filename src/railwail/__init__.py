@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from ._async_client import AsyncRailwail
+from ._batch_errors import BatchAbortedError, BudgetExceededError
 from ._client import Railwail
 from ._config import InsecureBaseURLWarning
 from ._constants import DEFAULT_MAX_DOWNLOAD_BYTES as _DEFAULT_MAX_DOWNLOAD_BYTES
@@ -30,8 +31,6 @@ from ._exceptions import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
-    BatchAbortedError,
-    BudgetExceededError,
     InsufficientCreditsError,
     MissingAPIKeyError,
     NotFoundError,

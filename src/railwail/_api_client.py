@@ -163,7 +163,7 @@ class APIClient(BaseClient[httpx.Client]):
             clip=not self._state.owns_http,
         )
         if not response.is_success and not (spec.absolute_url and response.is_redirect):
-            raise status_error(response, self._config.api_key)
+            raise status_error(response, self._config.api_key, download=spec.absolute_url)
         if spec.stream:
             raise not_an_event_stream(response)
         return parse(response)

@@ -12,6 +12,7 @@ import httpx
 
 from ._allowed import ModelCategory
 from ._async_api_client import AsyncAPIClient
+from ._call_options import CallOptions, call_options
 from ._exceptions import NotFoundError
 from ._hints import (
     SUGGEST_MAX_PAGES,
@@ -23,18 +24,12 @@ from ._hints import (
     suggest,
 )
 from ._logging import logger
-from ._requests import (
-    CallOptions,
-    RequestSpec,
-    call_options,
-    get_model_request,
-    list_models_params,
-)
+from ._requests import RequestSpec, get_model_request, list_models_params
 from ._requests import list_models_request as _page_request
 from ._utils import NOT_GIVEN, NotGiven
 
 if TYPE_CHECKING:
-    from ._async_client import AsyncRailwail
+    from ._async_endpoints import AsyncEndpoints
     from ._models import Model
 
 
@@ -49,7 +44,7 @@ class AsyncModelPager:
 
     def __init__(
         self,
-        client: AsyncRailwail,
+        client: AsyncEndpoints,
         params: dict[str, Any],
         options: CallOptions,
         filters: Mapping[str, object],
@@ -92,7 +87,7 @@ class AsyncModelPager:
 class AsyncModels:
     """The gateway's model catalogue (``rw.models``)."""
 
-    def __init__(self, client: AsyncRailwail) -> None:
+    def __init__(self, client: AsyncEndpoints) -> None:
         self._client = client
 
     def list(
@@ -123,7 +118,7 @@ class AsyncModels:
                 waits), or ``None`` for no limit; overrides the client's.
 
         Returns:
-            An ``AsyncModelPager`` of ``Model``, across as many pages as there are. Each
+            A pager (``AsyncModelPager``) of ``Model``, across as many pages as there are. Each
             ``async for`` over it walks the catalogue from the first page again.
 
         Raises:

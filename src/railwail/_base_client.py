@@ -13,6 +13,7 @@ from typing import Any, Generic, Self
 
 import httpx
 
+from ._call_options import Timeout, TotalTimeout
 from ._config import ClientConfig, DownloadRules, HttpT, check_http_client, resolve_config
 from ._constants import (
     ACCEPT_ENCODING,
@@ -28,7 +29,7 @@ from ._error_mapping import describe_failure
 from ._exceptions import RailwailError, ResponseValidationError
 from ._hints import SlugCache
 from ._logging import configure_from_env, log_retry, logger, redact
-from ._requests import RequestSpec, Timeout, TotalTimeout
+from ._requests import RequestSpec
 from ._retry import RetryPolicy
 from ._run import RouteCache
 from ._secrets import key_replacements, scrub_error

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import _batch_manifest as manifest_file
 from ._batch_engine import BatchEngine, Job, Kind, Outcome, describe, error_kind
+from ._batch_errors import BatchAbortedError
 from ._batch_governor import Observation
 from ._batch_manifest import Manifest, Record
 from ._batch_plan import (
@@ -30,7 +31,7 @@ from ._batch_plan import (
 )
 from ._batch_result import BatchItemResult, BatchResult
 from ._batch_runners import Runner
-from ._exceptions import APIError, BatchAbortedError, RailwailError, ResponseValidationError
+from ._exceptions import APIError, RailwailError, ResponseValidationError
 from ._files import sniff
 
 if TYPE_CHECKING:

@@ -22,9 +22,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._exceptions import BudgetExceededError
+from ._batch_errors import BudgetExceededError
+from ._call_options import CallOptions, call_options
 from ._files import prompt_slug
-from ._requests import CallOptions, call_options, image_request
+from ._requests import image_request
 from ._utils import NOT_GIVEN
 
 # The image() options an item's dict may set for itself (checked like image()'s arguments);
@@ -255,8 +256,8 @@ def check_budget(
     if estimate > max_credits:
         raise BudgetExceededError(
             f"this batch would make {images} image(s) at {price:g} credits each with "
-            f"{model!r}: about {estimate:g} credits, over max_credits={max_credits:g}. Nothing "
-            "was sent; raise max_credits or make fewer images",
+            f"{model!r}: about {estimate:g} credits, over max_credits={max_credits:g}. No image "
+            "was requested; raise max_credits or make fewer images",
             estimate=estimate,
             max_credits=max_credits,
             images=images,

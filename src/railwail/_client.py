@@ -1,7 +1,8 @@
 # Generated from _async_client.py by scripts/unasync.py: do not edit.
 # Edit _async_client.py and run `make unasync`; `make lint` fails while the two differ.
-"""``Railwail``, the client for the railwail gateway: one method per endpoint, each a few
-lines over a pure request builder from ``_requests`` and the I/O of ``APIClient``.
+"""``Railwail``, the client for the railwail gateway: the endpoint methods of
+``Endpoints`` (``_async_endpoints.py``), and the methods built on them: ``run()``, which
+routes any model to its endpoint, and ``image_batch()``.
 
 ``_async_client.py`` is the source; ``_client.py`` is generated from it (``make unasync``).
 """
@@ -10,34 +11,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, Unpack, overload
+from typing import TYPE_CHECKING, Any, Literal, Unpack, overload
 
-import httpx
-
-from ._allowed import (
-    EmbeddingEncoding,
-    ImageQuality,
-    ImageResponseFormat,
-    ImageStyle,
-    Route,
-    RunType,
-)
-from ._api_client import APIClient
-from ._deadline import CallScope, call_deadline
-from ._error_mapping import transport_error
-from ._exceptions import NotFoundError
-from ._requests import (
-    Messages,
-    RequestSpec,
-    Timeout,
-    TotalTimeout,
-    call_options,
-    chat_request,
-    embed_request,
-    image_request,
-    wants_base64,
-)
-from ._resources import Models
+from ._allowed import ImageQuality, ImageResponseFormat, ImageStyle, Route, RunType
+from ._call_options import Timeout
+from ._deadline import CallScope
+from ._endpoints import Endpoints
+from ._requests import Messages
 from ._routing import check_options
 from ._run import (
     chat_messages,
@@ -49,17 +29,13 @@ from ._run import (
 )
 from ._utils import NOT_GIVEN
 
-T = TypeVar("T")
-
 if TYPE_CHECKING:
     from ._batch_result import BatchItemResult, BatchResult
-    from ._image import ImageList, ImageResponse
-    from ._models import ChatResponse, EmbeddingResponse
+    from ._image_response import ImageList
     from ._options import ChatOptions, EmbedOptions, ImageOptions, RunOptions
-    from ._streaming import ChatStream
 
 
-class Railwail(APIClient):
+class Railwail(Endpoints):
     """Client for the railwail gateway. Create one and reuse it: it is safe to share
     across threads. Close it when done: ``with Railwail() as rw:`` or
     ``rw.close()``.
@@ -86,75 +62,100 @@ class Railwail(APIClient):
         TypeError: An option of the wrong type.
     """
 
-    @property
-    def models(self) -> Models:
-        """The model catalogue: ``for m in rw.models.list()``,
-        ``rw.models.get(slug)``."""
-        return Models(self)
-
-    def image(
+    @overload
+    def run(
         self,
         model: str,
-        prompt: str,
+        input: str,
         *,
-        n: int | None = None,
-        size: str | None = None,
-        quality: ImageQuality | None = None,
-        style: ImageStyle | None = None,
-        negative_prompt: str | None = None,
-        response_format: ImageResponseFormat | None = None,
-        timeout: Timeout = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        idempotency_key: str | None = None,
-        total_timeout: TotalTimeout = NOT_GIVEN,
-    ) -> ImageResponse:
-        """Generates images (``POST /images/generations``).
+        type: Literal["image"],
+        **options: Unpack[ImageOptions],
+    ) -> ImageList: ...
+    @overload
+    def run(
+        self,
+        model: str,
+        input: str | Messages,
+        *,
+        type: Literal["chat", "text"],
+        **options: Unpack[ChatOptions],
+    ) -> str: ...
+    @overload
+    def run(
+        self,
+        model: str,
+        input: str | Sequence[str],
+        *,
+        type: Literal["embed", "embedding"],
+        **options: Unpack[EmbedOptions],
+    ) -> list[list[float]]: ...
+    @overload
+    def run(
+        self,
+        model: str,
+        input: str | Messages | Sequence[str],
+        *,
+        type: None = None,
+        **options: Unpack[RunOptions],
+    ) -> Any: ...
+    def run(
+        self,
+        model: str,
+        input: str | Messages | Sequence[str],
+        *,
+        type: RunType | None = None,
+        **options: Any,
+    ) -> Any:
+        """Runs any model and returns the plain result.
+
+        The route comes from ``type=`` when given, else from the slug's family (flux,
+        dall-e, sd-, gpt, claude, ...embedding...), else from the catalogue's category
+        (``GET /models/{slug}``, asked once per client).
+
+        With a ``total_timeout`` (the call's or the client's), it bounds the whole run: the
+        catalogue lookup, the request, and for an image model the download of the images,
+        which ``run()`` then makes before returning (without one, images download when read).
 
         Args:
-            model: An image model slug, e.g. ``"flux-schnell"``.
-            prompt: What to draw.
-            n: How many images, 1-4 (gateway default 1).
-            size: ``"WIDTHxHEIGHT"``; documented: 256x256, 512x512, 1024x1024 (default),
-                1024x1792, 1792x1024.
-            quality: ``"standard"`` or ``"hd"``.
-            style: ``"vivid"`` or ``"natural"``.
-            negative_prompt: What to leave out of the image.
-            response_format: ``"url"`` or ``"b64_json"``; ``image.read()`` works for
-                both.
-            timeout: Overrides the client's timeout for this call.
-            extra_headers: Extra headers for this call (they win over the defaults).
-            extra_query: Extra query parameters.
-            extra_body: Extra JSON fields the SDK does not know yet, sent as they are.
-            idempotency_key: Reused across retries so a deduping gateway charges once;
-                generated when left out.
-            total_timeout: Seconds for the whole call (every attempt and retry wait), or
-                ``None`` for no overall limit; overrides the client's.
+            model: Any model slug.
+            input: A prompt string; for chat models also a list of messages, for embedding
+                models also a list of strings.
+            type: ``"image"``, ``"chat"`` or ``"embed"`` to skip the routing (the
+                catalogue's category names ``"text"`` and ``"embedding"`` work too).
+            **options: Those of ``image()``, ``chat()`` (but not ``stream``) or ``embed()``,
+                by route, and ``total_timeout``; typed, so a type checker refuses a misspelled
+                one.
 
         Returns:
-            The ``ImageResponse``: the images are in its ``data``.
+            For an image model an ``ImageList`` (a ``list[Image]`` that can ``save_all()``);
+            for chat ``str`` (the first choice's content); for embeddings
+            ``list[list[float]]``.
 
         Raises:
+            TypeError: An option the route does not take, or an input of the wrong type.
             ValueError: An argument is out of range, before anything is sent.
-            TypeError: An argument has the wrong type, before anything is sent.
+            UnsupportedModelError: The catalogue's category is one ``run()`` cannot call.
             APIError: The gateway refused (one subclass per status, e.g. ``RateLimitError``).
             APIConnectionError: No answer, after the retries ``max_retries`` allows.
         """
-        spec = image_request(
-            model,
-            prompt,
-            n=n,
-            size=size,
-            quality=quality,
-            style=style,
-            negative_prompt=negative_prompt,
-            response_format=response_format,
-            options=call_options(
-                timeout, extra_headers, extra_query, extra_body, idempotency_key, total_timeout
-            ),
-        )
-        return self._request(spec, self._image_parser(model, prompt))
+        route = plan_run(model, input, type, options, self._state.routes)
+        total = run_total_timeout(options, self._config.total_timeout)
+        # One budget for the whole run: the lookup, the request and, for images, the download.
+        with CallScope(total):
+            if route is None:
+                route = self._look_up_route(model)
+                check_options(options, route)
+            if route == "image":
+                images = self.image(model, image_prompt(input), **options)
+                if total is not None:
+                    for image in images.images:
+                        image.read()
+                return images.images
+            if route == "chat":
+                reply = self.chat(model, chat_messages(input), **options)
+                return reply.text
+            embeddings = self.embed(model, input, **options)  # type: ignore[arg-type]  # checked by embed()
+            return embeddings.vectors
 
     def image_batch(
         self,
@@ -261,273 +262,6 @@ class Railwail(APIClient):
             options=options,
         )
 
-    @overload
-    def chat(
-        self,
-        model: str,
-        messages: Messages,
-        *,
-        temperature: float | None = ...,
-        max_tokens: int | None = ...,
-        top_p: float | None = ...,
-        frequency_penalty: float | None = ...,
-        presence_penalty: float | None = ...,
-        stop: str | Sequence[str] | None = ...,
-        stream: Literal[False] = ...,
-        timeout: Timeout = ...,
-        extra_headers: Mapping[str, str] | None = ...,
-        extra_query: Mapping[str, Any] | None = ...,
-        extra_body: Mapping[str, Any] | None = ...,
-        idempotency_key: str | None = ...,
-        total_timeout: TotalTimeout = ...,
-    ) -> ChatResponse: ...
-    @overload
-    def chat(
-        self,
-        model: str,
-        messages: Messages,
-        *,
-        temperature: float | None = ...,
-        max_tokens: int | None = ...,
-        top_p: float | None = ...,
-        frequency_penalty: float | None = ...,
-        presence_penalty: float | None = ...,
-        stop: str | Sequence[str] | None = ...,
-        stream: Literal[True],
-        timeout: Timeout = ...,
-        extra_headers: Mapping[str, str] | None = ...,
-        extra_query: Mapping[str, Any] | None = ...,
-        extra_body: Mapping[str, Any] | None = ...,
-        idempotency_key: str | None = ...,
-        total_timeout: TotalTimeout = ...,
-    ) -> ChatStream: ...
-    def chat(
-        self,
-        model: str,
-        messages: Messages,
-        *,
-        temperature: float | None = None,
-        max_tokens: int | None = None,
-        top_p: float | None = None,
-        frequency_penalty: float | None = None,
-        presence_penalty: float | None = None,
-        stop: str | Sequence[str] | None = None,
-        stream: bool = False,
-        timeout: Timeout = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        idempotency_key: str | None = None,
-        total_timeout: TotalTimeout = NOT_GIVEN,
-    ) -> ChatResponse | ChatStream:
-        """Chat completion (``POST /chat/completions``), OpenAI-shaped.
-
-        Args:
-            model: A text model slug, e.g. ``"gpt-4o"``.
-            messages: ``[{"role": "user", "content": "Hello!"}, ...]``; roles system,
-                developer, user, assistant, tool; content a string or a list of parts.
-            temperature: 0-2.
-            max_tokens: At least 1.
-            top_p: 0-1.
-            frequency_penalty: -2 to 2.
-            presence_penalty: -2 to 2.
-            stop: A stop sequence or a list of up to 4.
-            stream: ``True`` returns a stream of chunks (``ChatStream``) instead. A
-                stream is retried only before its first chunk arrives.
-            timeout: Overrides the client's timeout for this call.
-            extra_headers: Extra headers for this call (they win over the defaults).
-            extra_query: Extra query parameters.
-            extra_body: Extra JSON fields the SDK does not know yet, sent as they are.
-            idempotency_key: Reused across retries so a deduping gateway charges once;
-                generated when left out.
-            total_timeout: Seconds for the whole call (every attempt and retry wait), or
-                ``None`` for no overall limit; overrides the client's.
-
-        Returns:
-            The ``ChatResponse`` (``.text`` is the first choice's content), or with
-            ``stream=True`` a stream to iterate with ``for chunk in stream``.
-
-        Raises:
-            ValueError: An argument is out of range, before anything is sent.
-            TypeError: An argument has the wrong type, before anything is sent.
-            APIError: The gateway refused (one subclass per status, e.g. ``RateLimitError``).
-            APIConnectionError: No answer, after the retries ``max_retries`` allows.
-            APITimeoutError: An attempt's answer did not arrive within ``timeout``, or the
-                call outlasted ``total_timeout`` (with ``stream=True``: the whole stream).
-        """
-        spec = chat_request(
-            model,
-            messages,
-            temperature=temperature,
-            max_tokens=max_tokens,
-            top_p=top_p,
-            frequency_penalty=frequency_penalty,
-            presence_penalty=presence_penalty,
-            stop=stop,
-            stream=stream,
-            options=call_options(
-                timeout, extra_headers, extra_query, extra_body, idempotency_key, total_timeout
-            ),
-        )
-        if stream:
-            return self._request(spec, self._open_stream)
-        from ._models import ChatResponse
-
-        return self._request(spec, self._parser(ChatResponse))
-
-    def embed(
-        self,
-        model: str,
-        input: str | Sequence[str],
-        *,
-        dimensions: int | None = None,
-        encoding_format: EmbeddingEncoding | None = None,
-        timeout: Timeout = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        idempotency_key: str | None = None,
-        total_timeout: TotalTimeout = NOT_GIVEN,
-    ) -> EmbeddingResponse:
-        """Embeddings (``POST /embeddings``).
-
-        Args:
-            model: An embedding model slug, e.g. ``"text-embedding-3-small"``.
-            input: A string, or a non-empty list of non-empty strings.
-            dimensions: Asks models that support it for shorter vectors (at least 1).
-            encoding_format: How the vectors travel. Left out, they travel as base64
-                float32 (a quarter of the bytes of JSON floats) and arrive as floats all the
-                same; ``"float"`` asks for JSON floats. A format of the gateway's own goes in
-                ``extra_body`` and is sent as it is; ``data[i].embedding`` is then exactly
-                what the gateway sent.
-            timeout: Overrides the client's timeout for this call.
-            extra_headers: Extra headers for this call (they win over the defaults).
-            extra_query: Extra query parameters.
-            extra_body: Extra JSON fields the SDK does not know yet, sent as they are.
-            idempotency_key: Reused across retries so a deduping gateway charges once;
-                generated when left out.
-            total_timeout: Seconds for the whole call (every attempt and retry wait), or
-                ``None`` for no overall limit; overrides the client's.
-
-        Returns:
-            The ``EmbeddingResponse``; ``.vectors`` gives the vectors in input order and
-            ``.to_numpy()`` one float32 array (needs numpy: ``pip install 'railwail[numpy]'``).
-
-        Raises:
-            ValueError: An argument is out of range, before anything is sent.
-            TypeError: An argument has the wrong type, before anything is sent.
-            APIError: The gateway refused (one subclass per status, e.g. ``RateLimitError``).
-            APIConnectionError: No answer, after the retries ``max_retries`` allows.
-        """
-        spec = embed_request(
-            model,
-            input,
-            dimensions=dimensions,
-            encoding_format=encoding_format,
-            options=call_options(
-                timeout, extra_headers, extra_query, extra_body, idempotency_key, total_timeout
-            ),
-        )
-        from ._models import EmbeddingResponse
-
-        res = self._request(spec, self._parser(EmbeddingResponse))
-        return res._decode_base64() if wants_base64(spec) else res
-
-    @overload
-    def run(
-        self,
-        model: str,
-        input: str,
-        *,
-        type: Literal["image"],
-        **options: Unpack[ImageOptions],
-    ) -> ImageList: ...
-    @overload
-    def run(
-        self,
-        model: str,
-        input: str | Messages,
-        *,
-        type: Literal["chat", "text"],
-        **options: Unpack[ChatOptions],
-    ) -> str: ...
-    @overload
-    def run(
-        self,
-        model: str,
-        input: str | Sequence[str],
-        *,
-        type: Literal["embed", "embedding"],
-        **options: Unpack[EmbedOptions],
-    ) -> list[list[float]]: ...
-    @overload
-    def run(
-        self,
-        model: str,
-        input: str | Messages | Sequence[str],
-        *,
-        type: None = None,
-        **options: Unpack[RunOptions],
-    ) -> Any: ...
-    def run(
-        self,
-        model: str,
-        input: str | Messages | Sequence[str],
-        *,
-        type: RunType | None = None,
-        **options: Any,
-    ) -> Any:
-        """Runs any model and returns the plain result.
-
-        The route comes from ``type=`` when given, else from the slug's family (flux,
-        dall-e, sd-, gpt, claude, ...embedding...), else from the catalogue's category
-        (``GET /models/{slug}``, asked once per client).
-
-        With a ``total_timeout`` (the call's or the client's), it bounds the whole run: the
-        catalogue lookup, the request, and for an image model the download of the images,
-        which ``run()`` then makes before returning (without one, images download when read).
-
-        Args:
-            model: Any model slug.
-            input: A prompt string; for chat models also a list of messages, for embedding
-                models also a list of strings.
-            type: ``"image"``, ``"chat"`` or ``"embed"`` to skip the routing (the
-                catalogue's category names ``"text"`` and ``"embedding"`` work too).
-            **options: Those of ``image()``, ``chat()`` (but not ``stream``) or ``embed()``,
-                by route, and ``total_timeout``; typed, so a type checker refuses a misspelled
-                one.
-
-        Returns:
-            For an image model an ``ImageList`` (a ``list[Image]`` that can ``save_all()``);
-            for chat ``str`` (the first choice's content); for embeddings
-            ``list[list[float]]``.
-
-        Raises:
-            TypeError: An option the route does not take, or an input of the wrong type.
-            ValueError: An argument is out of range, before anything is sent.
-            UnsupportedModelError: The catalogue's category is one ``run()`` cannot call.
-            APIError: The gateway refused (one subclass per status, e.g. ``RateLimitError``).
-            APIConnectionError: No answer, after the retries ``max_retries`` allows.
-        """
-        route = plan_run(model, input, type, options, self._state.routes)
-        total = run_total_timeout(options, self._config.total_timeout)
-        # One budget for the whole run: the lookup, the request and, for images, the download.
-        with CallScope(total):
-            if route is None:
-                route = self._look_up_route(model)
-                check_options(options, route)
-            if route == "image":
-                images = self.image(model, image_prompt(input), **options)
-                if total is not None:
-                    for image in images.images:
-                        image.read()
-                return images.images
-            if route == "chat":
-                reply = self.chat(model, chat_messages(input), **options)
-                return reply.text
-            embeddings = self.embed(model, input, **options)  # type: ignore[arg-type]  # checked by embed()
-            return embeddings.vectors
-
     def _look_up_route(self, model: str) -> Route:
         # The catalogue's category, asked once per client: concurrent first calls for one
         # slug wait for a single lookup (calls for other slugs do not wait for it).
@@ -541,30 +275,3 @@ class Railwail(APIClient):
         if route is None:
             raise unsupported(model, category)
         return route
-
-    def _request(self, spec: RequestSpec, parse: Callable[[httpx.Response], T]) -> T:
-        try:
-            return super()._request(spec, parse)
-        except NotFoundError as exc:
-            if not spec.absolute_url:  # an image download's 404 is the image host's
-                self.models._explain_not_found(exc, spec)
-            raise
-
-    def _image_parser(self, model: str, prompt: str) -> Callable[[httpx.Response], ImageResponse]:
-        def parse(response: httpx.Response) -> ImageResponse:
-            from ._image import ImageResponse
-
-            return ImageResponse._from_response(response)._made_by(self, model, prompt)
-
-        return parse
-
-    def _open_stream(self, response: httpx.Response) -> ChatStream:
-        from ._streaming import ChatStream
-
-        return ChatStream(
-            response,
-            lambda exc: transport_error(exc, response.request),
-            secret=self._config.api_key,
-            orphans=self._state.orphans,
-            deadline=call_deadline(),
-        )

@@ -12,6 +12,7 @@ from typing import TypeVar
 
 import httpx
 
+from ._call_options import check_timeout, check_total_timeout
 from ._constants import (
     DEFAULT_BASE_URL,
     DEFAULT_MAX_DOWNLOAD_BYTES,
@@ -21,7 +22,6 @@ from ._constants import (
 )
 from ._exceptions import MissingAPIKeyError
 from ._headers import check_header
-from ._requests import check_timeout, check_total_timeout
 from ._utils import given, is_loopback_host
 
 HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)

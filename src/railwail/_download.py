@@ -3,8 +3,8 @@ redirect, and whether an answer is an image at all. The reading itself (decoded 
 as they arrive, within the attempt's deadline) is ``read_answer`` in ``_async_api_client``
 (and its generated sync twin).
 
-Messages show URLs without their query: an image host's URLs are often signed
-(``?sig=...``), and the signature is a credential of its own.
+Messages show URLs without their query (``_secrets.shown_url``): an image host's URLs are often
+signed (``?sig=...``), and the signature is a credential of its own.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import httpx
 
 from ._exceptions import ResponseValidationError
 from ._requests import RequestSpec, download_request
+from ._secrets import shown_url
 
 MAX_DOWNLOAD_REDIRECTS = 10
 
@@ -33,15 +34,9 @@ _IMAGE_MAGIC = (
 _GENERIC_TYPES = ("", "application/octet-stream", "binary/octet-stream")
 
 
-def without_query(url: str | httpx.URL) -> str:
-    """``url`` as it may be shown: without its query (a signature) or fragment."""
-    text = str(url)
-    return text.partition("?")[0].partition("#")[0]
-
-
 def too_large(response: httpx.Response, limit: int) -> ResponseValidationError:
     return ResponseValidationError(
-        f"the image at {without_query(response.request.url)} is larger than "
+        f"the image at {shown_url(response.request.url)} is larger than "
         f"max_download_bytes={limit}; raise the limit with "
         "Railwail(max_download_bytes=...) or .with_options(max_download_bytes=...)",
         request_id=response.headers.get("x-request-id"),
@@ -62,8 +57,8 @@ def location(response: httpx.Response) -> str:
         return str(response.url.join(target))
     except httpx.InvalidURL:
         raise ResponseValidationError(
-            f"the image at {without_query(response.url)} redirected to a URL that is not "
-            f"valid ({without_query(target)[:200]!r})"
+            f"the image at {shown_url(response.url)} redirected to a URL that is not "
+            f"valid ({shown_url(target)[:200]!r})"
         ) from None
 
 
@@ -74,7 +69,7 @@ def first_request(url: str) -> RequestSpec:
         return download_request(url)
     except ValueError as exc:
         raise ResponseValidationError(
-            f"cannot download the image at {without_query(url)[:200]!r}: {exc}"
+            f"cannot download the image at {shown_url(url)[:200]!r}: {exc}"
         ) from None
 
 
@@ -84,14 +79,14 @@ def redirect_request(original: str, location: str) -> RequestSpec:
         return download_request(location)
     except ValueError:
         raise ResponseValidationError(
-            f"the image at {without_query(original)!r} redirected to "
-            f"{without_query(location)[:200]!r}, which is not an http(s) URL"
+            f"the image at {shown_url(original)!r} redirected to "
+            f"{shown_url(location)[:200]!r}, which is not an http(s) URL"
         ) from None
 
 
 def too_many_redirects(url: str) -> ResponseValidationError:
     return ResponseValidationError(
-        f"the image at {without_query(url)!r} redirected more than {MAX_DOWNLOAD_REDIRECTS} times"
+        f"the image at {shown_url(url)!r} redirected more than {MAX_DOWNLOAD_REDIRECTS} times"
     )
 
 
@@ -130,7 +125,7 @@ def image_bytes(response: httpx.Response) -> bytes:
     what = f"a {mime} answer" if mime not in _GENERIC_TYPES else "an answer"
     shown = "empty" if not data else f"starting {data[:40]!r}"
     raise ResponseValidationError(
-        f"the image at {without_query(response.request.url)} is not an image: {what}, "
+        f"the image at {shown_url(response.request.url)} is not an image: {what}, "
         f"{shown} (an expired link or an error page?)",
         body=data[:2048].decode("utf-8", errors="replace") if data else None,
         request_id=response.headers.get("x-request-id"),

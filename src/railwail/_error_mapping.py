@@ -1,11 +1,14 @@
 """From what httpx saw to what railwail raises: an error status becomes the ``APIError``
-subclass for it, a transport failure an ``APIConnectionError``. Pure: no I/O."""
+subclass for it (``error_class_for``), with the message, type and code read from whatever body
+came (``decode_body``, ``error_fields``); a transport failure becomes an
+``APIConnectionError``. Pure: no I/O. The error classes themselves are in ``_exceptions``."""
 
 from __future__ import annotations
 
 import json
 import ssl
 from collections.abc import Mapping
+from http import HTTPStatus
 from typing import Any
 
 import httpx
@@ -14,20 +17,79 @@ from ._exceptions import (
     APIConnectionError,
     APIError,
     APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    InsufficientCreditsError,
+    NotFoundError,
+    PermissionDeniedError,
     RailwailError,
     RateLimitError,
     ResponseValidationError,
-    decode_body,
-    error_class_for,
-    error_fields,
+    ServerError,
+    UnprocessableEntityError,
 )
 from ._headers import reset_datetime, retry_after_from_headers
+from ._secrets import shown_url
 from ._utils import mask_key
 
+_STATUS_CLASSES: dict[int, type[APIError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    402: InsufficientCreditsError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
 
-def status_error(response: httpx.Response, secret: str | None = None) -> APIError:
+
+def error_class_for(status: int) -> type[APIError]:
+    if status >= 500:
+        return ServerError
+    return _STATUS_CLASSES.get(status, APIError)
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "HTTP error"
+
+
+def decode_body(content: bytes) -> object:
+    """The body as JSON when it parses, else as text, else ``None`` when empty."""
+    if not content.strip():
+        return None
+    try:
+        return json.loads(content)
+    except ValueError:
+        return content.decode("utf-8", errors="replace")
+
+
+def error_fields(body: object, status: int) -> tuple[str, str | None, str | None]:
+    """(message, type, code) from any body: the gateway's envelope, a bare message, or junk."""
+    if isinstance(body, dict):
+        err = body.get("error", body)
+        if isinstance(err, dict):
+            message = err.get("message")
+            etype = err.get("type")
+            code = err.get("code")
+            return (
+                message if isinstance(message, str) and message else _reason(status),
+                etype if isinstance(etype, str) else None,
+                str(code) if isinstance(code, str | int) and not isinstance(code, bool) else None,
+            )
+        if isinstance(err, str) and err:
+            return err, None, None
+    return _reason(status), None, None
+
+
+def status_error(
+    response: httpx.Response, secret: str | None = None, *, download: bool = False
+) -> APIError:
     """The error for a response with an error status (or an unexpected redirect), with
-    ``secret`` (our key) masked wherever the body echoes it."""
+    ``secret`` (our key) masked wherever the body echoes it. For an image ``download``, it
+    names the URL that answered (without its query)."""
     status = response.status_code
     headers = response.headers
     body = _scrub(decode_body(response.content), secret)
@@ -43,6 +105,7 @@ def status_error(response: httpx.Response, secret: str | None = None) -> APIErro
         "body": body,
         "headers": dict(headers),
         "retry_after": retry_after_from_headers(headers, status),
+        "url": shown_url(response.request.url) if download else None,
     }
     cls = error_class_for(status)
     if cls is RateLimitError:

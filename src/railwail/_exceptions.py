@@ -1,7 +1,7 @@
 """Everything railwail raises, in one tree::
 
     RailwailError                      base of everything the SDK raises
-    ├── APIError                       the gateway answered with an error status
+    ├── APIError                       an error status from the gateway or an image host
     │   ├── BadRequestError            400
     │   ├── AuthenticationError        401
     │   ├── InsufficientCreditsError   402
@@ -15,23 +15,19 @@
     ├── ResponseValidationError        a 2xx body that is not what the API promises
     ├── UnsupportedModelError          a model whose category this SDK cannot run yet
     ├── MissingAPIKeyError             no API key anywhere, or an empty one (also a ValueError)
-    ├── BudgetExceededError            image_batch(max_credits=) refused, before sending
+    ├── BudgetExceededError            image_batch(max_credits=) refused, before any image
     └── BatchAbortedError              image_batch stopped early (401/402/403, on_item raised)
 
-Every ``str(error)`` says what happened and what to do next. None of them ever contains the
-API key: messages are built from the gateway's answer and the request's method and URL only.
+The last two are ``image_batch``'s own, in ``_batch_errors``. Every ``str(error)`` says what
+happened and what to do next. None of them ever contains the API key: messages are built from
+the gateway's answer and the request's method and URL only.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from ._batch_result import BatchResult
+from typing import Any
 
 __all__ = [
     "APIConnectionError",
@@ -39,8 +35,6 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
-    "BatchAbortedError",
-    "BudgetExceededError",
     "InsufficientCreditsError",
     "MissingAPIKeyError",
     "NotFoundError",
@@ -82,7 +76,7 @@ class RailwailError(Exception):
 
 
 class APIError(RailwailError):
-    """The gateway answered with an error status.
+    """The gateway answered with an error status (or, for an image download, the image host).
 
     Attributes:
         status: The HTTP status code.
@@ -93,6 +87,9 @@ class APIError(RailwailError):
         body: The decoded JSON body, the raw text when it was not JSON, or ``None`` if empty.
         headers: The response headers.
         retry_after: Seconds the server asked us to wait before retrying, when it said so.
+        url: For an image download the image host refused, the URL that answered: scheme,
+            host and path only, never the query (often a signature). ``None`` for the
+            gateway's own endpoints.
     """
 
     hint: str = ""
@@ -108,6 +105,7 @@ class APIError(RailwailError):
         body: object = None,
         headers: Mapping[str, str] | None = None,
         retry_after: float | None = None,
+        url: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -118,25 +116,30 @@ class APIError(RailwailError):
         self.body = body
         self.headers: dict[str, str] = dict(headers or {})
         self.retry_after = retry_after
+        self.url = url
 
     def __str__(self) -> str:
         label = self.code or self.type
         text = (
             f"{self.status} {label}: {self.message}" if label else f"{self.status}: {self.message}"
         )
-        notes = [f"request_id={self.request_id}"] if self.request_id else []
+        notes = [f"GET {self.url}"] if self.url else []
+        if self.request_id:
+            notes.append(f"request_id={self.request_id}")
         if self.attempts is not None and self.attempts > 1:
             notes.append(self._tries())
         if notes:
             text += f" ({'; '.join(notes)})"
-        hint = self._hint()
+        # The class's advice is about the gateway (the key, the slug, the credits): an image
+        # host's refusal gets its own.
+        hint = _DOWNLOAD_HINT if self.url else self._hint()
         return f"{text}. {hint}" if hint else text
 
     def _hint(self) -> str:
         return self.hint
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild_api_error, (type(self), self.message, self._kwargs()), self._state())
+        return (rebuild_error, (type(self), self.message, self._kwargs()), self._state())
 
     def _kwargs(self) -> dict[str, Any]:
         return {
@@ -147,10 +150,19 @@ class APIError(RailwailError):
             "body": self.body,
             "headers": self.headers,
             "retry_after": self.retry_after,
+            "url": self.url,
         }
 
 
-def _rebuild_api_error(cls: type[APIError], message: str, kwargs: dict[str, Any]) -> APIError:
+_DOWNLOAD_HINT = (
+    "The image host refused the download (not the gateway); if the image URL has expired, "
+    "generate the image again"
+)
+
+
+def rebuild_error(cls: Callable[..., RailwailError], message: str, kwargs: dict[str, Any]) -> Any:
+    """An error from its pickle: its class called with its message and keyword arguments
+    (each class's ``__init__`` takes them by keyword, which pickle's default cannot pass)."""
     return cls(message, **kwargs)
 
 
@@ -286,17 +298,8 @@ class APIConnectionError(RailwailError):
         state = self._state() or {}
         if self.hint is not None:
             state["hint"] = self.hint
-        return (
-            _rebuild_connection_error,
-            (type(self), self.message, self.method, self.url),
-            state or None,
-        )
-
-
-def _rebuild_connection_error(
-    cls: type[APIConnectionError], message: str, method: str, url: str
-) -> APIConnectionError:
-    return cls(message, method=method, url=url)
+        kwargs = {"method": self.method, "url": self.url}
+        return (rebuild_error, (type(self), self.message, kwargs), state or None)
 
 
 class APITimeoutError(APIConnectionError):
@@ -314,7 +317,8 @@ class ResponseValidationError(RailwailError):
     """The gateway answered 2xx with a body that is not what the API promises.
 
     Attributes:
-        body: The raw body (decoded JSON or text) so that nothing the gateway sent is lost.
+        body: The raw body (decoded JSON or text) so that nothing the gateway sent is lost;
+            ``None`` when there was none (an empty answer, or a failure not about a body).
         request_id: The gateway's request id, when it sent one.
     """
 
@@ -326,20 +330,12 @@ class ResponseValidationError(RailwailError):
 
     def __str__(self) -> str:
         rid = f" (request_id={self.request_id})" if self.request_id else ""
-        return f"{self.message}{rid}. The raw answer is kept in .body"
+        kept = ". The raw answer is kept in .body" if self.body is not None else ""
+        return f"{self.message}{rid}{kept}"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (
-            _rebuild_validation_error,
-            (type(self), self.message, self.body, self.request_id),
-            self._state(),
-        )
-
-
-def _rebuild_validation_error(
-    cls: type[ResponseValidationError], message: str, body: object, request_id: str | None
-) -> ResponseValidationError:
-    return cls(message, body=body, request_id=request_id)
+        kwargs = {"body": self.body, "request_id": self.request_id}
+        return (rebuild_error, (type(self), self.message, kwargs), self._state())
 
 
 class UnsupportedModelError(RailwailError, ValueError):
@@ -350,110 +346,3 @@ class MissingAPIKeyError(RailwailError, ValueError):
     """No API key: none passed as ``api_key=``, none in ``RAILWAIL_API_KEY``, none stored by
     ``railwail auth login``, or the one found is empty. A ``ValueError`` too, as it was before
     it had a class of its own; the message names every place that was looked at."""
-
-
-class BudgetExceededError(RailwailError, ValueError):
-    """``image_batch(max_credits=...)``: the batch would cost more than the budget (or its cost
-    cannot be estimated), found before anything was sent.
-
-    Attributes:
-        estimate: Credits the images still to make would cost, when the price is known.
-        max_credits: The budget given.
-        images: How many images the batch still has to make.
-    """
-
-    def __init__(
-        self, message: str, *, estimate: float | None, max_credits: float, images: int
-    ) -> None:
-        super().__init__(message)
-        self.estimate = estimate
-        self.max_credits = max_credits
-        self.images = images
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild_budget_error, (str(self), self.estimate, self.max_credits, self.images))
-
-
-def _rebuild_budget_error(
-    message: str, estimate: float | None, max_credits: float, images: int
-) -> BudgetExceededError:
-    return BudgetExceededError(message, estimate=estimate, max_credits=max_credits, images=images)
-
-
-class BatchAbortedError(RailwailError):
-    """``image_batch`` stopped before its end: the gateway refused the key (401), its
-    permissions (403) or its credits (402), an item could not be saved, or ``on_item`` raised.
-    No item was launched after that; the items in flight were let finish and recorded in the
-    manifest, so running the same batch again resumes it.
-
-    Attributes:
-        result: The ``BatchResult`` so far (items never started are ``pending``).
-        cause: The exception that stopped the batch (also its ``__cause__``).
-    """
-
-    def __init__(self, message: str, result: BatchResult, cause: BaseException) -> None:
-        super().__init__(message)
-        self.message = message
-        self.result = result
-        self.cause = cause
-
-    def __str__(self) -> str:
-        return (
-            f"{self.message}. {self.result.summary()}; run the batch again to resume "
-            "(finished items are skipped)"
-        )
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.message, self.result, self.cause))
-
-
-_STATUS_CLASSES: dict[int, type[APIError]] = {
-    400: BadRequestError,
-    401: AuthenticationError,
-    402: InsufficientCreditsError,
-    403: PermissionDeniedError,
-    404: NotFoundError,
-    422: UnprocessableEntityError,
-    429: RateLimitError,
-}
-
-
-def error_class_for(status: int) -> type[APIError]:
-    if status >= 500:
-        return ServerError
-    return _STATUS_CLASSES.get(status, APIError)
-
-
-def _reason(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "HTTP error"
-
-
-def decode_body(content: bytes) -> object:
-    """The body as JSON when it parses, else as text, else ``None`` when empty."""
-    if not content.strip():
-        return None
-    try:
-        return json.loads(content)
-    except ValueError:
-        return content.decode("utf-8", errors="replace")
-
-
-def error_fields(body: object, status: int) -> tuple[str, str | None, str | None]:
-    """(message, type, code) from any body: the gateway's envelope, a bare message, or junk."""
-    if isinstance(body, dict):
-        err = body.get("error", body)
-        if isinstance(err, dict):
-            message = err.get("message")
-            etype = err.get("type")
-            code = err.get("code")
-            return (
-                message if isinstance(message, str) and message else _reason(status),
-                etype if isinstance(etype, str) else None,
-                str(code) if isinstance(code, str | int) and not isinstance(code, bool) else None,
-            )
-        if isinstance(err, str) and err:
-            return err, None, None
-    return _reason(status), None, None

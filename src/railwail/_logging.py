@@ -22,9 +22,11 @@ _OFF = ("", "off")  # the default, said out loud
 
 
 def configure_from_env() -> None:
-    """Applies ``RAILWAIL_LOG=debug|info`` once: sets the level and adds a stderr handler.
-    ``off`` (or unset) leaves logging off; any other value is not ignored in silence: it warns,
-    naming the values allowed."""
+    """Applies ``RAILWAIL_LOG`` once. ``debug`` and ``info`` both set the ``railwail`` logger's
+    level and add a handler that writes to stderr (unless it already has a stream handler):
+    ``debug`` logs every attempt and retry wait; ``info`` only what ``image_batch`` did to
+    files (and warnings), no request lines. ``off`` (or unset) leaves logging off; any other
+    value is not ignored in silence: it warns, naming the values allowed."""
     global _configured
     if _configured:
         return

@@ -14,6 +14,7 @@ import httpx
 
 from ._allowed import ModelCategory
 from ._api_client import APIClient
+from ._call_options import CallOptions, call_options
 from ._exceptions import NotFoundError
 from ._hints import (
     SUGGEST_MAX_PAGES,
@@ -25,18 +26,12 @@ from ._hints import (
     suggest,
 )
 from ._logging import logger
-from ._requests import (
-    CallOptions,
-    RequestSpec,
-    call_options,
-    get_model_request,
-    list_models_params,
-)
+from ._requests import RequestSpec, get_model_request, list_models_params
 from ._requests import list_models_request as _page_request
 from ._utils import NOT_GIVEN, NotGiven
 
 if TYPE_CHECKING:
-    from ._client import Railwail
+    from ._endpoints import Endpoints
     from ._models import Model
 
 
@@ -51,7 +46,7 @@ class ModelPager:
 
     def __init__(
         self,
-        client: Railwail,
+        client: Endpoints,
         params: dict[str, Any],
         options: CallOptions,
         filters: Mapping[str, object],
@@ -94,7 +89,7 @@ class ModelPager:
 class Models:
     """The gateway's model catalogue (``rw.models``)."""
 
-    def __init__(self, client: Railwail) -> None:
+    def __init__(self, client: Endpoints) -> None:
         self._client = client
 
     def list(
@@ -125,7 +120,7 @@ class Models:
                 waits), or ``None`` for no limit; overrides the client's.
 
         Returns:
-            An ``ModelPager`` of ``Model``, across as many pages as there are. Each
+            A pager (``ModelPager``) of ``Model``, across as many pages as there are. Each
             ``for`` over it walks the catalogue from the first page again.
 
         Raises:

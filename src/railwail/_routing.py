@@ -6,7 +6,8 @@ import re
 from collections.abc import Callable
 
 from ._allowed import ROUTES, RUN_TYPES, Route
-from ._requests import CallOptions, chat_request, embed_request, image_request
+from ._call_options import CallOptions
+from ._requests import chat_request, embed_request, image_request
 
 # Checked in order: the first family that matches wins, so "gpt-image-1" is an image model
 # although "gpt" alone means chat.

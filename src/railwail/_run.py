@@ -8,8 +8,9 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ._allowed import Route
+from ._call_options import check_total_timeout
 from ._exceptions import UnsupportedModelError
-from ._requests import check_model, check_total_timeout
+from ._requests import check_model
 from ._routing import CATEGORY_ROUTES, check_options, check_type, route_from_slug
 from ._utils import NOT_GIVEN, given
 

@@ -28,6 +28,17 @@ def query_replacements(urls: list[str]) -> dict[str, str]:
     return replacements
 
 
+def shown_url(url: object) -> str:
+    """``url`` as an error may show it: scheme, host (and port) and path only. The query (a
+    signed URL's ``?sig=...``), the fragment and any ``user:password@`` are left out."""
+    text = str(url).partition("?")[0].partition("#")[0]
+    scheme, separator, rest = text.partition("://")
+    if separator:
+        authority, slash, path = rest.partition("/")
+        text = f"{scheme}://{authority.rpartition('@')[2]}{slash}{path}"
+    return text
+
+
 def scrub(value: Any, replacements: Mapping[str, str], depth: int = 0) -> Any:
     """``value`` with each key of ``replacements`` replaced, inside strings, bytes, and the
     keys and items of dicts, lists and tuples. Returns ``value`` itself when nothing changed."""

@@ -11,7 +11,9 @@ from typing import Any, Required  # noqa: F401
 
 from ._allowed import ChatRole  # noqa: F401
 from ._batch_result import BatchItemResult, BatchResult, BatchStatus
-from ._image import Image, ImageList, ImageResponse
+from ._embeddings import Embedding, EmbeddingResponse, EmbeddingUsage
+from ._image import Image
+from ._image_response import ImageList, ImageResponse
 from ._models import (
     ChatChoice,
     ChatChunk,
@@ -20,9 +22,6 @@ from ._models import (
     ChatMessage,
     ChatResponse,
     ChoiceDelta,
-    Embedding,
-    EmbeddingResponse,
-    EmbeddingUsage,
     Model,
     ModelPricing,
     RateLimit,

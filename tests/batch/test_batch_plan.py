@@ -230,7 +230,8 @@ def test_budget() -> None:
     assert (err.estimate, err.max_credits, err.images) == (50, 49.5, 10)
     assert str(err) == (
         "this batch would make 10 image(s) at 5 credits each with 'flux-schnell': about 50 "
-        "credits, over max_credits=49.5. Nothing was sent; raise max_credits or make fewer images"
+        "credits, over max_credits=49.5. No image was requested; raise max_credits or make fewer "
+        "images"
     )
     with pytest.raises(BudgetExceededError, match=r"no pricing\.credit_cost_fixed") as unknown:
         check_budget(MODEL, None, 3, 100)

@@ -296,7 +296,7 @@ async def test_401_stops_the_batch(
     assert len(posts(gw)) == 1
 
 
-async def test_the_budget_is_checked_before_anything_is_sent(
+async def test_the_budget_is_checked_before_any_image_is_requested(
     twin: Twin, make_client: Callable[..., Client], gateway: Gateway, tmp_path: Path
 ) -> None:
     gw = gateway()
@@ -307,6 +307,8 @@ async def test_the_budget_is_checked_before_anything_is_sent(
         await resolve(rw.image_batch(MODEL, items, out_dir=out, max_credits=24))
     assert (info.value.estimate, info.value.images, info.value.max_credits) == (25, 5, 24)
     assert "about 25 credits, over max_credits=24" in str(info.value)
+    # The price was looked up: the message says no image was requested, not that nothing was sent.
+    assert "No image was requested" in str(info.value)
     assert [(r.method, r.path) for r in gw.requests] == [("GET", "/api/v1/models/flux-schnell")]
     assert not out.exists()
     result: BatchResult = await resolve(rw.image_batch(MODEL, items, out_dir=out, max_credits=25))

@@ -25,6 +25,7 @@ from railwail import (
     ResponseValidationError,
     ServerError,
 )
+from railwail._call_options import call_options, check_total_timeout
 from railwail._deadline import (
     CALL_DEADLINE,
     CallBudget,
@@ -34,7 +35,6 @@ from railwail._deadline import (
 )
 from railwail._decoding import MAX_STAGES, BodyDecoder
 from railwail._download import is_image_bytes, location
-from railwail._requests import call_options, check_total_timeout
 from railwail._secrets import query_replacements, scrub
 from support import API_KEY, MESSAGES
 

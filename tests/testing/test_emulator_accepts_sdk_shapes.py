@@ -33,7 +33,8 @@ from railwail._allowed import (
     TEMPERATURE,
     TOP_P,
 )
-from railwail._requests import CallOptions, chat_request
+from railwail._call_options import CallOptions
+from railwail._requests import chat_request
 from railwail._routing import COMMON_OPTIONS, ROUTE_OPTIONS
 from railwail.testing import CATALOGUE, FakeGateway
 
