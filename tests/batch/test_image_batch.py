@@ -239,7 +239,11 @@ async def test_an_answer_without_images_fails_the_item(
     gw = gateway()
     rw = connect(make_client, gw)
     gw.fail(200, path=GENERATIONS, json={"created": 1, "data": []})
-    result: BatchResult = await resolve(rw.image_batch(MODEL, ["a", "b"], out_dir=tmp_path))
+    # One item at a time, so that the one-shot fault meets item 0 and not whichever of two
+    # concurrent items reaches the gateway first.
+    result: BatchResult = await resolve(
+        rw.image_batch(MODEL, ["a", "b"], out_dir=tmp_path, concurrency=1)
+    )
     assert [i.status for i in result.items] == ["failed", "done"]
     assert result.items[0].error is not None
     assert "the gateway answered with no image" in result.items[0].error
