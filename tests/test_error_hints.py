@@ -151,11 +151,42 @@ async def test_a_404_that_is_not_the_gateways_points_at_base_url(
         await resolve(rw.image("flux-schnell", "a cat"))
     text = str(info.value)
     assert text.startswith("404: Not Found. The server at base_url 'http://127.0.0.1:8787/v1'")
-    assert "check base_url, which should end with /api/v1" in text
+    assert "base_url is likely wrong: it should end with /api/v1" in text
     assert "model slug" not in text
     assert catalogue.call_count == 0
     copy = pickle.loads(pickle.dumps(info.value))
     assert str(copy) == text
+
+
+@pytest.mark.anyio
+async def test_a_gateway_shaped_404_under_a_base_url_without_its_version_points_at_base_url(
+    gw: respx.MockRouter, make_client: Callable[..., Client]
+) -> None:
+    # The server behind a base_url that lacks /api/v1 may answer in the gateway's own error
+    # shape (the emulator does): it is still the path that is wrong, not the model.
+    wrong = "http://127.0.0.1:8787"
+    body = {"error": {"message": "No route for /images/generations", "code": "not_found"}}
+    route = gw.post(f"{wrong}/images/generations").respond(404, json=body)
+    catalogue = gw.get(f"{wrong}/models")
+    rw = make_client(API_KEY, base_url=wrong)
+    with pytest.raises(NotFoundError) as info:
+        await resolve(rw.image("flux-schnell", "a cat"))
+    assert route.call_count == 1
+    assert "base_url is likely wrong: it should end with /api/v1" in str(info.value)
+    assert "model slug" not in str(info.value)
+    assert catalogue.call_count == 0
+
+
+@pytest.mark.anyio
+async def test_a_model_404_under_a_versioned_base_url_keeps_the_slug_advice(
+    gw: respx.MockRouter, rw: Client
+) -> None:
+    body = {"error": {"message": "Model 'x' not found", "code": "not_found"}}
+    gw.post("/images/generations").respond(404, json=body)
+    with pytest.raises(NotFoundError) as info:
+        await resolve(rw.image("x", "a cat"))
+    assert "base_url" not in str(info.value)
+    assert "Check the model slug" in str(info.value)
 
 
 @pytest.mark.anyio

@@ -19,6 +19,7 @@ from ._hints import (
     SUGGEST_PAGE_SIZE,
     SUGGEST_TIMEOUT,
     base_url_hint,
+    has_api_version,
     is_gateway_error,
     requested_model,
     suggest,
@@ -167,9 +168,13 @@ class AsyncModels:
 
     async def _explain_not_found(self, exc: NotFoundError, spec: RequestSpec) -> None:
         """Adds what to do to a 404: check ``base_url`` when the answer is not the gateway's
-        own, else the catalogue's closest slugs to a model it does not know."""
-        if not is_gateway_error(exc.body):
-            exc.hint = base_url_hint(self._client.base_url)
+        own (or is, but for a path under a ``base_url`` without its API version), else the
+        catalogue's closest slugs to a model it does not know."""
+        base_url = self._client.base_url
+        if not is_gateway_error(exc.body) or (
+            exc.code != "model_not_found" and not has_api_version(base_url)
+        ):
+            exc.hint = base_url_hint(base_url)
             return
         slug = requested_model(spec)
         if exc.code != "model_not_found" or slug is None:

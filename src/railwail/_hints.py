@@ -74,10 +74,17 @@ def suggest(slug: str, slugs: Iterable[str]) -> list[str]:
     return [known[match] for match in matches]
 
 
+def has_api_version(base_url: str) -> bool:
+    """Whether ``base_url``'s path ends with an API version (``/v1``, ``/api/v1``...): the
+    gateway's routes live below it, so a 404 under a ``base_url`` without one is the path's."""
+    last = httpx.URL(base_url).path.rstrip("/").rpartition("/")[2]
+    return last[:1] == "v" and last[1:].isdigit()
+
+
 def base_url_hint(base_url: str) -> str:
-    """For a 404 without the gateway's error body: the path is wrong, not the model."""
+    """For a 404 that is the path's fault, not the model's: no gateway error body, or a
+    ``base_url`` without its ``/api/v1``."""
     return (
-        f"The server at base_url {base_url!r} answered 404 without the gateway's error body, so "
-        "the path is likely wrong: check base_url, which should end with /api/v1 "
-        f"(e.g. {DEFAULT_BASE_URL!r})"
+        f"The server at base_url {base_url!r} has no such path, so base_url is likely wrong: "
+        f"it should end with /api/v1 (e.g. {DEFAULT_BASE_URL!r})"
     )
