@@ -12,6 +12,8 @@ page, hold what a sample needs and a reader does not:
 - ``<!-- invisible-code-block: python ... -->``: code run between the visible blocks (set-up,
   and asserts that make a sample check what it shows);
 - ``<!-- skip: next "reason" -->``: the next block is shown but not run. Keep these rare.
+
+It also keeps ``make test``'s coverage to the processes that run tests (see below).
 """
 
 from __future__ import annotations
@@ -26,6 +28,18 @@ from railwail.testing import FakeGateway
 
 # The key the samples show in place of a real one.
 PLACEHOLDER_KEY = "rw_live_..."
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _unmeasured_children() -> Iterator[None]:
+    """``make test`` measures the pytest process and its xdist workers (coverage's
+    ``patch = ["subprocess"]`` passes its settings on in ``COVERAGE_PROCESS_CONFIG``). The
+    Python processes the tests start (the CLI, the examples, the notebook's kernel, the
+    benchmark children) run unmeasured and at full speed, and write no data files into their
+    working directories: a worker drops the variable before its first test."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("COVERAGE_PROCESS_CONFIG", raising=False)
+        yield
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,10 @@ runs.
 
 The sessions install the package from its wheel (not editable), as users get it, with uv.
 pytest runs without coverage (``make test`` owns the coverage gate) and without its cache, so
-sessions never share state through the work tree.
+sessions never share state through the work tree; like ``make test``, it runs the tests in two
+pytest-xdist workers, a file at a time each, and writes bytecode caches even where
+``PYTHONDONTWRITEBYTECODE`` is set (each worker would otherwise compile and assertion-rewrite
+every test module again).
 """
 
 from __future__ import annotations
@@ -51,7 +54,10 @@ LOWEST_DIRECT = [
     *PYPROJECT["project"]["dependencies"],
     *PYPROJECT["project"]["optional-dependencies"]["pil"],
 ]
-PYTEST = ("python", "-m", "pytest", "-q", "-p", "no:cacheprovider")
+PYTEST = (
+    "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", "--dist", "loadfile",
+)  # fmt: skip
+PYTEST_ENV = {"PYTHONDONTWRITEBYTECODE": ""}  # empty: unset, for Python
 
 
 def _is_python(executable: str, version: str) -> bool:
@@ -94,7 +100,7 @@ def _install(session: nox.Session, *args: str) -> None:
 
 def _tests(session: nox.Session, version: str) -> None:
     _install(session)
-    session.run(*PYTEST, *session.posargs)
+    session.run(*PYTEST, *session.posargs, env=PYTEST_ENV)
 
 
 def _lowest(session: nox.Session, version: str) -> None:
@@ -108,7 +114,7 @@ def _lowest(session: nox.Session, version: str) -> None:
     chosen = [pin for pin in pins.read_text().splitlines() if pin.split("==")[0] in direct]
     session.log(f"lowest direct dependencies: {', '.join(chosen)}")
     _install(session, "--constraint", str(pins))
-    session.run(*PYTEST, *session.posargs)
+    session.run(*PYTEST, *session.posargs, env=PYTEST_ENV)
 
 
 def _typing(session: nox.Session, version: str) -> None:

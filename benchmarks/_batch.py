@@ -28,7 +28,7 @@ from ._startup import Emulator
 CHILD = HERE / "_batch_child.py"
 LIMIT, WINDOW, DELAY = 60, 1.0, 0.05  # requests per window, seconds, seconds per generation
 COUNTS = {"batch": 2000, "batch_async": 600, "loop": 300, "gather": 600}
-QUICK_LIMIT, QUICK_WINDOW = 20, 0.5
+QUICK_LIMIT, QUICK_WINDOW = 20, 0.25  # --quick: two windows of the limit in half a second
 QUICK_COUNTS = {"batch": 40, "batch_async": 20, "loop": 5, "gather": 20}
 RSS_FROM = 500  # the item after which RSS must stay flat (a quarter of the run in quick mode)
 

@@ -144,9 +144,10 @@ def run_startup(config: Config) -> dict[str, Any]:
     errors: dict[str, str] = {}
     with Emulator() as emulator, tempfile.TemporaryDirectory(prefix="rw-bench-cli-") as tmp:
         out, n = Path(tmp), 0
-        # A warm-up round (.pyc files, page cache), then the measured rounds. The contenders
-        # take turns run by run, so a burst of load on the machine hits them alike.
-        for r in range(-1, config.rounds):
+        # A warm-up round (.pyc files, page cache; skipped by --quick, as the import section
+        # skips its own), then the measured rounds. The contenders take turns run by run, so a
+        # burst of load on the machine hits them alike.
+        for r in range(0 if config.quick else -1, config.rounds):
             walls: dict[str, list[float]] = {name: [] for name in NAMES}
             for repeat in range(repeats):
                 for name in rotated([x for x in NAMES if x not in errors], r + 1 + repeat):

@@ -61,6 +61,11 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPat
     # A directory nobody writes to: a key stored by `railwail auth login` on this machine
     # must not reach the tests (clients fall back to it when no other key is given).
     monkeypatch.setenv("RAILWAIL_CONFIG_DIR", str(tmp_path_factory.getbasetemp() / "no-config"))
+    # The terminal's size: tqdm 4.66 (the lowest session's) cuts its bars to COLUMNS when
+    # they do not go to a terminal, and the tests read whole bars. An xdist worker always has
+    # COLUMNS=80 and LINES=24: GNU readline, imported in the pytest process, exports them.
+    for name in ("COLUMNS", "LINES"):
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture

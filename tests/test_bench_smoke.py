@@ -171,7 +171,7 @@ def test_cli_startup_figures(report: dict[str, Any]) -> None:
 
 def test_batch_figures(report: dict[str, Any]) -> None:
     batch = report["results"]["batch"]
-    assert (batch["limit"], batch["window"]) == (20, 0.5)
+    assert (batch["limit"], batch["window"]) == (20, 0.25)
     for name, items in (("batch", 40), ("batch_async", 20), ("loop", 5), ("gather", 20)):
         entry = batch[name]
         assert "error" not in entry, entry

@@ -1,7 +1,7 @@
 """``image_batch`` on both twins against the emulator over real sockets: pacing within the rate
 limit, resuming, never charging twice, failures, stopping, the budget, progress, callbacks.
 
-Windows are short (1-2 s) and generations quick, so every test runs in a few seconds.
+Windows are short (0.5-1.2 s) and generations quick, so every test runs in a few seconds.
 """
 
 from __future__ import annotations
@@ -82,10 +82,10 @@ def no_temporary_files(out: Path) -> bool:
 async def test_makes_every_item_once_within_a_tight_rate_limit(
     twin: Twin, make_client: Callable[..., Client], gateway: Gateway, tmp_path: Path
 ) -> None:
-    # 40 requests a second, generations of 50 ms and 4 in flight: the rate limit, not the
-    # concurrency, sets the pace, over 5 windows.
-    count = 200 if is_async(twin) else 100
-    gw = gateway(rate_limit=40, rate_window=1.0, generation_delay=0.05)
+    # 20 requests per half second, generations of 50 ms and 4 in flight: the rate limit, not
+    # the concurrency, sets the pace, over 5 windows (2.5 for the sync twin).
+    count = 100 if is_async(twin) else 50
+    gw = gateway(rate_limit=20, rate_window=0.5, generation_delay=0.05)
     rw = connect(make_client, gw)
     result: BatchResult = await resolve(
         rw.image_batch(MODEL, prompts(count), out_dir=tmp_path, size="256x256")
@@ -417,7 +417,7 @@ def test_the_progress_bar_shows_a_long_wait_for_the_rate_limit(
 
 
 async def test_async_and_sync_give_the_same_result(gateway: Gateway, tmp_path: Path) -> None:
-    gw = gateway(rate_limit=10, rate_window=1.0)
+    gw = gateway(rate_limit=10, rate_window=0.5)  # each run spans two windows
     items: list[Any] = [
         "a cat",
         {"prompt": "two dogs", "n": 2, "size": "512x512"},

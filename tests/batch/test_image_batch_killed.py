@@ -48,7 +48,7 @@ def whole_lines(path: Path) -> list[dict[str, object]]:
 def test_a_killed_batch_resumes_and_charges_nothing_twice(tmp_path: Path) -> None:
     out = tmp_path / "out"
     manifest = out / "railwail-batch.jsonl"
-    with FakeGateway(generation_delay=0.2) as gw:
+    with FakeGateway(generation_delay=0.1) as gw:
         child = subprocess.Popen(
             [sys.executable, "-c", BATCH, gw.url, gw.api_key, str(out)],
             env=child_env(),
