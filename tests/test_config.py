@@ -527,7 +527,9 @@ async def test_with_options_shares_the_pool_and_changes_options(
     assert request.headers["Authorization"] == "Bearer rw_test_derived_key_000000000"
     assert request.headers["X-Team"] == "vision"
     assert request.headers["X-Extra"] == "yes"
-    assert request.extensions["timeout"]["read"] == 9.0
+    # What is left of it by the time the answer's headers came (the SDK clips the read
+    # timeout to the attempt's deadline; with httpx 0.27 the request shows the clipped value).
+    assert request.extensions["timeout"]["read"] == pytest.approx(9.0, abs=0.5)
 
     # The original is untouched.
     assert client.max_retries == 2
