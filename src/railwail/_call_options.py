@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from ._headers import check_header
+from ._headers import check_header, check_header_map
 from ._utils import NOT_GIVEN, NotGiven, given
 
 # What callers may pass as a timeout.
@@ -60,19 +60,6 @@ def check_timeout(value: object, name: str = "timeout") -> httpx.Timeout:
     return httpx.Timeout(float(value))
 
 
-def _str_map(value: object, name: str) -> dict[str, str] | None:
-    if value is None:
-        return None
-    if not isinstance(value, Mapping) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-    ):
-        raise TypeError(f"{name} must be a mapping of str to str; got {value!r}")
-    headers = dict(value)
-    for key, item in headers.items():
-        check_header(key, item, name)
-    return headers
-
-
 def _any_map(value: object, name: str) -> dict[str, Any] | None:
     if value is None:
         return None
@@ -95,7 +82,7 @@ def call_options(
         check_header("Idempotency-Key", idempotency_key, "idempotency_key")
     return CallOptions(
         timeout=check_timeout(timeout) if given(timeout) else None,
-        extra_headers=_str_map(extra_headers, "extra_headers"),
+        extra_headers=check_header_map(extra_headers, "extra_headers"),
         extra_query=_any_map(extra_query, "extra_query"),
         extra_body=_any_map(extra_body, "extra_body"),
         idempotency_key=idempotency_key,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import sys
 import warnings
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -21,7 +20,7 @@ from ._constants import (
     ENV_BASE_URL,
 )
 from ._exceptions import MissingAPIKeyError
-from ._headers import check_header
+from ._headers import check_header_map
 from ._utils import given, is_loopback_host
 
 HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
@@ -140,19 +139,6 @@ def normalize_base_url(base_url: object, *, warn: bool = True) -> str:
     return str(url.copy_with(path=path or "/")).rstrip("/")
 
 
-def _check_headers(headers: object, name: str) -> dict[str, str]:
-    if headers is None:
-        return {}
-    if not isinstance(headers, Mapping) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
-    ):
-        raise TypeError(f"{name} must be a mapping of str to str")
-    checked = dict(headers)
-    for key, value in checked.items():
-        check_header(key, value, name)
-    return checked
-
-
 def _check_max_retries(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"max_retries must be an integer of at least 0; got {value!r}")
@@ -196,7 +182,7 @@ def resolve_config(
         base_url=url,
         timeout=check_timeout(timeout) if given(timeout) else DEFAULT_TIMEOUT,
         max_retries=_check_max_retries(max_retries),
-        default_headers=_check_headers(default_headers, "default_headers"),
+        default_headers=check_header_map(default_headers, "default_headers") or {},
         max_download_bytes=_check_max_bytes(max_download_bytes),
         max_response_bytes=_check_max_bytes(max_response_bytes, "max_response_bytes"),
         total_timeout=check_total_timeout(total_timeout),

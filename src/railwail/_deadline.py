@@ -145,6 +145,16 @@ def clip_read_timeout(request: httpx.Request, deadline: float) -> None:
             request.extensions["timeout"] = {**timeouts, "read": left}
 
 
+def _timed_out_at(exc: BaseException | None, deadline: float | None) -> bool:
+    """Whether ``exc`` is httpx's timeout of a socket operation cut short by ``deadline``
+    (rather than one of the operation's own limits, which stays a plain timeout)."""
+    return (
+        isinstance(exc, httpx.TimeoutException)
+        and deadline is not None
+        and time.monotonic() >= deadline - _MIN_WAIT
+    )
+
+
 class DeadlineScope:
     """``with DeadlineScope(deadline):`` makes the deadline the limit of every socket operation
     of the SDK's own sync pool, and turns a timeout at the deadline into ``DeadlineExceeded``."""
@@ -167,11 +177,7 @@ class DeadlineScope:
     ) -> None:
         if self._token is not None:
             ATTEMPT_DEADLINE.reset(self._token)
-        if (
-            isinstance(exc, httpx.TimeoutException)
-            and self._deadline is not None
-            and time.monotonic() >= self._deadline - _MIN_WAIT
-        ):
+        if _timed_out_at(exc, self._deadline):
             raise DeadlineExceeded from exc
 
 
@@ -205,11 +211,7 @@ class AsyncDeadlineScope:
             await self._timeout.__aexit__(exc_type, exc, tb)
         except TimeoutError as timed_out:
             raise DeadlineExceeded from (timed_out.__cause__ or timed_out)
-        if (
-            isinstance(exc, httpx.TimeoutException)
-            and self._deadline is not None
-            and time.monotonic() >= self._deadline - _MIN_WAIT
-        ):
+        if _timed_out_at(exc, self._deadline):
             raise DeadlineExceeded from exc
 
 

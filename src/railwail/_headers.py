@@ -115,3 +115,23 @@ def check_header(name: object, value: object, where: str) -> None:
     else:
         problem = "a control character"
     raise ValueError(f"{where}[{name!r}] contains {problem}")
+
+
+def check_header_map(value: object, name: str) -> dict[str, str] | None:
+    """``value`` (``extra_headers``, ``default_headers``) as a ``dict`` of checked headers;
+    ``None`` stays ``None``. The errors never show a value: it may be a secret.
+
+    Raises:
+        TypeError: ``value`` is not a mapping of ``str`` to ``str``.
+        ValueError: A header ``check_header`` refuses.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise TypeError(f"{name} must be a mapping of str to str")
+    headers = dict(value)
+    for key, item in headers.items():
+        check_header(key, item, name)
+    return headers
