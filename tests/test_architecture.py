@@ -141,7 +141,7 @@ LAYERS: dict[int, set[str]] = {
     | {"_logging", "_credentials", "_display", "_tls", "_batch_manifest", "_batch_errors"}
     | {"_decoding", "_secrets", "_sse"},
     1: {"_requests", "_call_options", "_routing", "_retry", "_run", "_config", "_error_mapping"}
-    | {"_download", "_options", "_hints", "_deadline"}
+    | {"_download", "_options", "_hints", "_deadline", "_image_data"}
     | {"_batch_plan", "_batch_governor", "_batch_engine", "_batch_result", "_batch_progress"},
     2: {"_base_client"},
     3: {"_async_api_client", "_api_client"},

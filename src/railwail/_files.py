@@ -226,6 +226,19 @@ def save_new(directory: Path, stem: str, suffix: str, data: bytes) -> Path:
         tmp.unlink(missing_ok=True)
 
 
+def write_image(path: str | os.PathLike[str], data: bytes, stem: str) -> Path:
+    """Saves image bytes as ``Image.save(path)`` does: into a directory (an existing one, or a
+    path ending with a separator) as a new ``stem`` file with the bytes' own suffix; else to
+    the file asked for, replaced atomically, its suffix fitted to the bytes (``fit_suffix``).
+    Returns the absolute path written."""
+    raw = os.fspath(path)
+    target = Path(raw).expanduser()
+    if target.is_dir() or raw.endswith(("/", os.sep)):
+        return save_new(target, stem, sniff(data)[0], data)
+    final, payload = fit_suffix(target, data)
+    return atomic_write(final, payload)
+
+
 def _write_temporary(directory: Path, data: bytes) -> Path:
     # A short hidden name: the target's own may already be near the 255-byte limit.
     tmp = directory / f".rw-{secrets.token_hex(6)}.tmp"

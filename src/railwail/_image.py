@@ -5,7 +5,6 @@ response that carries images and the list of images ``run()`` returns are in
 
 from __future__ import annotations
 
-import binascii
 import dataclasses
 import os
 from collections.abc import Iterable
@@ -23,7 +22,8 @@ from ._async_api_client import download_standalone as download_async
 from ._config import DownloadRules
 from ._display import DISPLAY_TIMEOUT, Picture, bundle, failed, picture
 from ._exceptions import RailwailError, ResponseValidationError
-from ._files import atomic_write, content_stem, default_stem, fit_suffix, save_new, sniff
+from ._files import content_stem, default_stem, sniff, write_image
+from ._image_data import inline_bytes
 from ._models import APIResponse
 
 if TYPE_CHECKING:
@@ -80,16 +80,6 @@ class _ImageIO:
         return (_ImageIO, (state.data, state.source, None, state.rules, state.made_for))
 
 
-def _b64decode(encoded: str) -> bytes:
-    # strict_mode: the lenient default silently drops stray characters ("!!!!" -> b""). Line
-    # breaks are legal in base64 files, so they are removed before a second, strict try.
-    data = encoded.encode("ascii")
-    try:
-        return binascii.a2b_base64(data, strict_mode=True)
-    except binascii.Error:
-        return binascii.a2b_base64(b"".join(data.split()), strict_mode=True)
-
-
 def _is_open(client: APIClient | AsyncAPIClient) -> bool:
     return not client._state.http.is_closed
 
@@ -144,25 +134,12 @@ class Image(APIResponse):
 
     def _local_bytes(self) -> bytes | None:
         state = self._state
-        encoded: str | None = self.b64_json or None  # "" beside a url must not hide the url
-        source = encoded or self.url
+        source = self.b64_json or self.url  # "" beside a url must not hide the url
         if state.data is not None and state.source == source:
             return state.data
-        if encoded is None and self.url and self.url.startswith("data:"):
-            header, _, encoded = self.url.partition(",")
-            if ";base64" not in header:
-                raise ResponseValidationError(
-                    "image url is a data: URL that is not base64", body=self.url[:100]
-                )
-        if encoded is None:
-            return None
-        try:
-            data = _b64decode(encoded)
-        except (binascii.Error, ValueError) as exc:
-            raise ResponseValidationError(
-                f"image base64 could not be decoded ({exc})", body=encoded[:100]
-            ) from None
-        state.data, state.source = data, source
+        data = inline_bytes(self.b64_json, self.url)
+        if data is not None:
+            state.data, state.source = data, source
         return data
 
     def _remote_url(self) -> str:
@@ -277,7 +254,7 @@ class Image(APIResponse):
             OSError: The file could not be written.
         """
         data = self.read()
-        return _write(path, data, self._stem(data))
+        return write_image(path, data, self._stem(data))
 
     async def asave(self, path: str | os.PathLike[str] = ".") -> Path:
         """``save(path)`` for images from ``AsyncRailwail``: downloads with ``aread()``, then
@@ -294,7 +271,7 @@ class Image(APIResponse):
         import asyncio  # here, so that sync users never import it
 
         data = await self.aread()
-        return await asyncio.to_thread(_write, path, data, self._stem(data))
+        return await asyncio.to_thread(write_image, path, data, self._stem(data))
 
     @property
     def format(self) -> str | None:
@@ -360,15 +337,6 @@ class Image(APIResponse):
             where = "no data"
         extra = f", revised_prompt={self.revised_prompt!r}" if self.revised_prompt else ""
         return f"Image({where}{extra})"
-
-
-def _write(path: str | os.PathLike[str], data: bytes, stem: str) -> Path:
-    raw = os.fspath(path)
-    target = Path(raw).expanduser()
-    if target.is_dir() or raw.endswith(("/", os.sep)):
-        return save_new(target, stem, sniff(data)[0], data)
-    final, payload = fit_suffix(target, data)
-    return atomic_write(final, payload)
 
 
 def bind(image: Image, client: APIClient | AsyncAPIClient, made_for: MadeFor) -> None:

@@ -126,6 +126,70 @@ def test_image_without_prompt_or_stdin_at_all(cli: Cli, gw: FakeGateway) -> None
     assert "PROMPT is required" in result.err
 
 
+def test_image_request_carries_one_idempotency_key_across_retries(
+    cli: Cli, gw: FakeGateway, workdir: Path
+) -> None:
+    gw.fail(503, path="/images/generations", headers={"Retry-After": "0"})
+    result = cli("image", "a cat", "-m", "flux-schnell", "-o", "cat.png")
+    assert result.code == 0, result.err
+    first, second = gw.requests_to("/images/generations")
+    key = first.headers["idempotency-key"]
+    assert key.startswith("rw-")
+    assert second.headers["idempotency-key"] == key
+    assert result.out == f"{workdir / 'cat.png'}\n"
+    assert is_png(workdir / "cat.png")
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "says"),
+    [(401, 3, "401"), (402, 4, "402"), (429, 5, "429"), (400, 1, "400")],
+)
+def test_image_errors_exit_with_their_code_and_write_nothing(
+    cli: Cli, gw: FakeGateway, workdir: Path, status: int, code: int, says: str
+) -> None:
+    gw.fail(status, path="/images/generations", headers={"Retry-After": "30"})
+    result = cli("image", "a cat", "-m", "flux-schnell", "--max-retries", "0")
+    assert result.code == code
+    assert result.err.startswith("railwail: error: ")
+    assert says in result.err
+    assert result.err.count("\n") == 1
+    assert result.out == ""
+    assert list(workdir.iterdir()) == []
+
+
+def test_image_with_a_misspelled_model_suggests_the_right_one(cli: Cli, gw: FakeGateway) -> None:
+    result = cli("image", "a cat", "-m", "flux-schnel")
+    assert result.code == 1
+    assert "Did you mean flux-schnell?" in result.err
+
+
+def test_image_answer_of_the_wrong_shape_is_an_error_with_the_key_masked(
+    cli: Cli, gw: FakeGateway, workdir: Path
+) -> None:
+    gw.fail(200, path="/images/generations", json={"data": "key " + gw.api_key})
+    result = cli("image", "a cat", "-m", "flux-schnell", "-v")
+    assert result.code == 1
+    assert "is not a valid ImageResponse: data: Input should be a valid list" in result.err
+    assert gw.api_key not in result.err + result.out
+    assert list(workdir.iterdir()) == []
+
+
+def test_image_sent_inline_is_saved_from_its_base64(
+    cli: Cli, gw: FakeGateway, workdir: Path
+) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + bytes(24)
+    encoded = base64.b64encode(png).decode()
+    gw.fail(200, path="/images/generations", json={"data": [{"b64_json": encoded}]})
+    result = cli("image", "a cat", "-m", "flux-schnell", "-o", "cat", "--json")
+    assert result.code == 0, result.err
+    (line,) = [json.loads(text) for text in result.out.splitlines()]
+    assert line["path"] == str(workdir / "cat.png")
+    assert line["url"] is None
+    assert (line["format"], line["bytes"]) == ("image/png", len(png))
+    assert (workdir / "cat.png").read_bytes() == png
+    assert [r.path for r in gw.requests] == ["/api/v1/images/generations"]  # no download
+
+
 # -- chat ---------------------------------------------------------------------------------------
 
 
@@ -327,7 +391,9 @@ def test_several_images_for_one_named_file_are_numbered_beside_it(workdir: Path)
     png = b"\x89PNG\r\n\x1a\n" + bytes(32)
     images = [Image(b64_json=base64.b64encode(png).decode()) for _ in range(2)]
     out = io.StringIO()
-    saved = _image.save_images(_common.Context(stdout=out), images, "flux", "shots/one.png", None)
+    saved = _image.save_images(
+        _common.Context(stdout=out), images, Image.read, "flux", "shots/one.png", None
+    )
     assert [p.name for p in saved] == ["one-1.png", "one-2.png"]
     assert sorted(os.listdir(workdir / "shots")) == ["one-1.png", "one-2.png"]
     assert all(p.read_bytes() == png for p in saved)  # identical images, two files

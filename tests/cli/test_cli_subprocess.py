@@ -61,6 +61,19 @@ def test_image_with_the_prompt_piped(
     assert fake_gateway.requests_to("/images/generations")[0].json()["prompt"] == "a red fox"
 
 
+def test_image_command_never_imports_pydantic(
+    run_cli: Run, fake_gateway: FakeGateway, workdir: Path
+) -> None:
+    # Its start-up budget (docs/performance.md): the answer is read without response objects.
+    env = {**gateway_env(fake_gateway), "PYTHONPROFILEIMPORTTIME": "1"}
+    result = run_cli("image", "a cat", "-m", "flux-schnell", "-o", "cat.png", env=env)
+    assert result.code == 0, result.err
+    imported = [line.rsplit("|", 1)[-1].strip() for line in result.err.splitlines()]
+    assert "railwail._image_data" in imported  # the profile is there...
+    assert [name for name in imported if name.startswith("pydantic")] == []  # ...without it
+    assert is_png(workdir / "cat.png")
+
+
 def test_chat_streams_with_piped_stdin(run_cli: Run, fake_gateway: FakeGateway) -> None:
     result = run_cli(
         "chat", "-m", "gpt-4o", "review this", stdin="+ added\n", env=gateway_env(fake_gateway)

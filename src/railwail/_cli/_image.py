@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from railwail._files import extension, fit_suffix, save_new
+from railwail._call_options import call_options
+from railwail._files import fit_suffix, save_new, sniff, write_image
+from railwail._image_data import ImageData, image_data
+from railwail._requests import image_request
 
 from ._common import Context, Subparsers, add_command
 from ._errors import usage_error
 from ._files import default_stem, is_directory
 
 if TYPE_CHECKING:
-    from railwail import Image
+    import httpx
 
 
 def register(subparsers: Subparsers, common: argparse.ArgumentParser, summary: str) -> None:
@@ -65,34 +68,61 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             f"-o {output!r} names one file but -n asks for {args.n} images; "
             f"pass a directory instead (e.g. -o {output}/)"
         )
+    # rw.image() without its response objects: the same request, checks, retries, errors and
+    # downloads, with the answer read by image_data (no pydantic to import: see its module).
+    spec = image_request(
+        args.model,
+        prompt,
+        n=args.n,
+        size=args.size,
+        quality=args.quality,
+        style=args.style,
+        negative_prompt=args.negative_prompt,
+        options=call_options(),
+    )
     with ctx.client() as rw:
-        response = rw.image(
-            args.model,
-            prompt,
-            n=args.n,
-            size=args.size,
-            quality=args.quality,
-            style=args.style,
-            negative_prompt=args.negative_prompt,
-        )
-        save_images(ctx, response.data, args.model, output, response.request_id)
+        images, request_id = rw._request(spec, _images_and_id)
+
+        def read(image: ImageData) -> bytes:
+            data = image.inline()
+            return data if data is not None else rw._download(image.download_url())
+
+        save_images(ctx, images, read, args.model, output, request_id)
     return 0
+
+
+def _images_and_id(response: httpx.Response) -> tuple[list[ImageData], str | None]:
+    return image_data(response), response.headers.get("x-request-id")
+
+
+class Drawn(Protocol):
+    """An image as the command line prints it: an ``ImageData`` or an ``Image``."""
+
+    @property
+    def url(self) -> str | None: ...
+    @property
+    def revised_prompt(self) -> str | None: ...
+
+
+D = TypeVar("D", bound=Drawn)
 
 
 def save_images(
     ctx: Context,
-    images: Sequence[Image],
+    images: Sequence[D],
+    read: Callable[[D], bytes],
     model: str,
     output: str | None,
     request_id: str | None,
 ) -> list[Path]:
-    """Saves every image (downloading those sent as URLs) and prints where each went."""
+    """Saves every image (``read`` gives its bytes, downloading those sent as URLs) and prints
+    where each went."""
     when = datetime.now()
     count = len(images)
     saved = []
     for index, image in enumerate(images, start=1):
-        data = image.read()
-        path = _save(image, data, model, output, when, index, count)
+        data = read(image)
+        path = _save(data, model, output, when, index, count)
         saved.append(path)
         if ctx.as_json:
             ctx.emit(_describe(image, data, path, index, model, request_id))
@@ -102,21 +132,15 @@ def save_images(
 
 
 def _save(
-    image: Image,
-    data: bytes,
-    model: str,
-    output: str | None,
-    when: datetime,
-    index: int,
-    count: int,
+    data: bytes, model: str, output: str | None, when: datetime, index: int, count: int
 ) -> Path:
-    suffix = extension(image.format)
     if is_directory(output):
         directory = Path(output or ".").expanduser()
-        return save_new(directory, default_stem(model, when, index, count), suffix, data)
+        return save_new(directory, default_stem(model, when, index, count), sniff(data)[0], data)
     assert output is not None
     if count == 1:
-        return image.save(output)  # the file asked for, replaced atomically if it exists
+        # The file asked for, replaced atomically if it exists, as Image.save(output) does.
+        return write_image(output, data, "image")
     # More images than the one file -o named (the model chose to send several): number them,
     # with the suffix (and format) save() would give the one file.
     target = Path(output).expanduser()
@@ -125,14 +149,14 @@ def _save(
 
 
 def _describe(
-    image: Image, data: bytes, path: Path, index: int, model: str, request_id: str | None
+    image: Drawn, data: bytes, path: Path, index: int, model: str, request_id: str | None
 ) -> dict[str, Any]:
     url = image.url if image.url and not image.url.startswith("data:") else None
     return {
         "path": str(path),
         "index": index,
         "model": model,
-        "format": image.format,
+        "format": sniff(data)[1],
         "bytes": len(data),
         "url": url,
         "revised_prompt": image.revised_prompt,

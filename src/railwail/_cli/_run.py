@@ -61,6 +61,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             for vector in result:
                 ctx.line(json.dumps(vector, separators=(",", ":")))
         else:
+            from railwail import Image
+
             request_id = result[0].request_id if result else None
-            save_images(ctx, result, args.model, args.output, request_id)
+            save_images(ctx, result, Image.read, args.model, args.output, request_id)
     return 0
