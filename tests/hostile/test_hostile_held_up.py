@@ -11,7 +11,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -203,6 +203,19 @@ async def test_a_task_cancelled_during_a_retry_wait_leaves_the_client_usable(
     assert len(server.requests) == 2
 
 
+@pytest.fixture
+def ctrl_c_raises() -> Iterator[None]:
+    """SIGINT raises KeyboardInterrupt, however pytest was started: a process started in the
+    background by a shell without job control inherits SIGINT ignored, and Python then
+    installs no handler of its own."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.usefixtures("ctrl_c_raises")
 def test_ctrl_c_during_a_retry_wait_leaves_the_client_usable(
     serve: Callable[..., Server],
 ) -> None:
