@@ -160,7 +160,8 @@ def test_image_errors_exit_with_their_code_and_write_nothing(
 def test_image_with_a_misspelled_model_suggests_the_right_one(cli: Cli, gw: FakeGateway) -> None:
     result = cli("image", "a cat", "-m", "flux-schnel")
     assert result.code == 1
-    assert "Did you mean flux-schnell?" in result.err
+    assert "Did you mean flux-schnell? Check the model slug; `railwail models` lists" in result.err
+    assert "rw.models" not in result.err  # the SDK's advice, for Python code
 
 
 def test_image_answer_of_the_wrong_shape_is_an_error_with_the_key_masked(

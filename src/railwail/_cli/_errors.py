@@ -7,6 +7,7 @@ from railwail import (
     AuthenticationError,
     InsufficientCreditsError,
     MissingAPIKeyError,
+    NotFoundError,
     PermissionDeniedError,
     RailwailError,
     RateLimitError,
@@ -57,7 +58,14 @@ def exit_code_for(exc: BaseException) -> int:
     return EXIT_ERROR
 
 
+# The SDK's advice where a command has its own: a shell user lists models with a command.
+_MODELS_HINT = "Check the model slug; `railwail models` lists the available models"
+
+
 def one_line(exc: BaseException) -> str:
-    """The exception's message on one line (the SDK's messages say what to do next)."""
+    """The exception's message on one line (the SDK's messages say what to do next, in the
+    command line's terms where they differ)."""
+    if isinstance(exc, NotFoundError) and exc.hint == NotFoundError.hint:
+        exc.hint = _MODELS_HINT
     text = " ".join(str(exc).split())
     return text or type(exc).__name__
