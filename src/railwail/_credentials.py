@@ -67,10 +67,13 @@ def read_key() -> tuple[str | None, str]:
         return None, path
 
 
-def missing_key_message(env_var: str, path: str) -> str:
-    """The error for a client that found no key anywhere, naming every place it looked."""
+def missing_key_message(
+    env_var: str, path: str, pass_as: str = "railwail(api_key='rw_live_...')"
+) -> str:
+    """The error for a client that found no key anywhere, naming every place it looked
+    (``pass_as``: how the caller passes a key, the SDK's argument or a command's option)."""
     return (
-        f"No API key: pass railwail(api_key='rw_live_...'), set the {env_var} environment "
+        f"No API key: pass {pass_as}, set the {env_var} environment "
         f"variable, or store one with `railwail auth login` (none is stored at {path}). "
         "Keys are created at https://railwail.com/settings"
     )

@@ -431,15 +431,38 @@ def test_global_options_before_or_after_the_command(cli: Cli, gw: FakeGateway) -
     assert json.loads(before.out)["choices"] == json.loads(after.out)["choices"]
 
 
-def test_missing_key_is_exit_3_with_the_sdk_message(cli: Cli, config_dir: Path) -> None:
+def test_missing_key_is_exit_3_naming_the_option(cli: Cli, config_dir: Path) -> None:
     result = cli("chat", "-m", "gpt-4o", "hi")
     assert result.code == 3
     assert result.err == (
-        "railwail: error: No API key: pass railwail(api_key='rw_live_...'), set the "
+        "railwail: error: No API key: pass --api-key KEY, set the "
         "RAILWAIL_API_KEY environment variable, or store one with `railwail auth login` (none "
         f"is stored at {config_dir / 'api_key'}). Keys are created at "
         "https://railwail.com/settings\n"
     )
+
+
+def test_an_empty_key_option_is_exit_3_naming_the_option(cli: Cli, config_dir: Path) -> None:
+    result = cli("chat", "-m", "gpt-4o", "hi", "--api-key", "  ")
+    assert result.code == 3
+    assert result.err == (
+        "railwail: error: --api-key is empty: pass the key itself, or leave --api-key out to "
+        "use RAILWAIL_API_KEY or the key `railwail auth login` stored\n"
+    )
+
+
+def test_an_empty_key_elsewhere_keeps_the_sdk_message(
+    cli: Cli, config_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from railwail import MissingAPIKeyError, Railwail
+
+    monkeypatch.setenv("RAILWAIL_API_KEY", " ")
+    with pytest.raises(MissingAPIKeyError) as sdk:
+        Railwail()
+    result = cli("chat", "-m", "gpt-4o", "hi")
+    assert result.code == 3
+    assert result.err == f"railwail: error: {sdk.value}\n"
+    assert "RAILWAIL_API_KEY" in result.err
 
 
 def test_bad_global_option_values(cli: Cli, gw: FakeGateway) -> None:

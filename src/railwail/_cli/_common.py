@@ -178,11 +178,26 @@ class Context:
         options.update(overrides)
         try:
             client = Railwail(**options)
+        except MissingAPIKeyError as exc:
+            raise CLIError(self._missing_key(str(exc)), EXIT_AUTH) from None
         except (ValueError, TypeError) as exc:
-            code = EXIT_AUTH if isinstance(exc, MissingAPIKeyError) else EXIT_USAGE
-            raise CLIError(str(exc), code) from None
+            raise CLIError(str(exc), EXIT_USAGE) from None
         log.debug("client: %r", client)  # repr masks the key and says where it came from
         return client
+
+    def _missing_key(self, message: str) -> str:
+        """The SDK's error for a missing or empty key, in the command's terms where it speaks
+        of the SDK's argument: ``--api-key`` rather than ``api_key=``. (An empty
+        RAILWAIL_API_KEY or stored key keeps the SDK's message, which names it.)"""
+        if self.api_key is not None:  # --api-key was given, and is blank
+            return (
+                "--api-key is empty: pass the key itself, or leave --api-key out to use "
+                f"{ENV_API_KEY} or the key `railwail auth login` stored"
+            )
+        path = _credentials.key_path()
+        if message != _credentials.missing_key_message(ENV_API_KEY, path):
+            return message
+        return _credentials.missing_key_message(ENV_API_KEY, path, pass_as="--api-key KEY")
 
     # -- input ------------------------------------------------------------------------------
 
