@@ -214,6 +214,34 @@ def test_client_disconnecting_mid_response_is_quiet(
     assert captured.out == ""
 
 
+@pytest.mark.parametrize(
+    "framing",
+    [
+        b"Content-Length: 200\r\n\r\n" + b'{"model": "flux-schnell", "prompt": "cut',
+        b"Transfer-Encoding: chunked\r\n\r\n" + b'c8\r\n{"model": "flux-schnell"',
+        b"Transfer-Encoding: chunked\r\n\r\n" + b'4\r\n{"mo\r\n',
+    ],
+    ids=["content-length", "chunk-cut", "no-last-chunk"],
+)
+def test_a_client_gone_mid_body_sent_no_request(
+    fake_gateway: FakeGateway, capfd: pytest.CaptureFixture[str], framing: bytes
+) -> None:
+    # A killed process leaves half a request behind: nothing is recorded, answered or charged.
+    head = (
+        b"POST /api/v1/images/generations HTTP/1.1\r\nHost: x\r\n"
+        b"Authorization: Bearer rw_test_emulator\r\nIdempotency-Key: k\r\n"
+    )
+    host, port = fake_gateway.origin.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(head + framing)
+        sock.shutdown(socket.SHUT_WR)  # the client's side ends mid-body
+        assert sock.recv(100) == b""  # and no answer comes
+    assert fake_gateway.requests == []
+    assert fake_gateway.charges == {}
+    assert fake_gateway.errors == 0
+    assert capfd.readouterr() == ("", "")
+
+
 def test_http_10_stream_ends_at_eof(fake_gateway: FakeGateway) -> None:
     body = b'{"model": "gpt-4o", "stream": true, "messages": [{"role": "user", "content": "hi"}]}'
     raw = _raw(

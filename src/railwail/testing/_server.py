@@ -78,18 +78,29 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         if length < 0:
             raise ValueError("negative Content-Length")
-        return self.rfile.read(length)
+        return self._read_exactly(length)
 
     def _read_chunked(self) -> bytes:
         parts: list[bytes] = []
         while True:
-            size = int(self.rfile.readline().split(b";")[0], 16)
+            line = self.rfile.readline()
+            if not line:
+                raise ConnectionError("the client closed the connection mid-body")
+            size = int(line.split(b";")[0], 16)
             if size == 0:
                 while self.rfile.readline() not in (b"\r\n", b"\n", b""):
                     pass  # trailers: ignored
                 return b"".join(parts)
-            parts.append(self.rfile.read(size))
+            parts.append(self._read_exactly(size))
             self.rfile.readline()
+
+    def _read_exactly(self, size: int) -> bytes:
+        # A client that goes away mid-body (a killed process) sent no request: like a real
+        # server, the emulator neither records nor answers (nor charges) what arrived.
+        data = self.rfile.read(size)
+        if len(data) < size:
+            raise ConnectionError("the client closed the connection mid-body")
+        return data
 
     def _write(self, reply: Reply) -> None:
         if reply.action == "drop":
