@@ -280,13 +280,7 @@ class _ClippedStream:
         return data
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        deadline = ATTEMPT_DEADLINE.get()
-        if deadline is not None:
-            left = deadline - time.monotonic()
-            left = left if left > _MIN_WAIT else _MIN_WAIT
-            if timeout is None or left < timeout:
-                timeout = left
-        self._inner.write(buffer, timeout)
+        self._inner.write(buffer, _clip(timeout))
 
     def close(self) -> None:
         self._inner.close()

@@ -21,9 +21,9 @@ from ._async_api_client import AsyncAPIClient
 from ._async_api_client import download_standalone as download_async
 from ._config import DownloadRules
 from ._display import DISPLAY_TIMEOUT, Picture, bundle, failed, picture
-from ._exceptions import RailwailError, ResponseValidationError
+from ._exceptions import RailwailError
 from ._files import content_stem, default_stem, sniff, write_image
-from ._image_data import inline_bytes
+from ._image_data import download_url, inline_bytes
 from ._models import APIResponse
 
 if TYPE_CHECKING:
@@ -143,11 +143,7 @@ class Image(APIResponse):
         return data
 
     def _remote_url(self) -> str:
-        if not self.url:
-            raise ResponseValidationError(
-                "image has neither url nor b64_json", body=self.model_dump()
-            )
-        return self.url
+        return download_url(self.url, self.model_dump())
 
     def _remember(self, data: bytes, url: str) -> bytes:
         self._state.data, self._state.source = data, url

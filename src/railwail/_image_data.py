@@ -20,7 +20,7 @@ from ._exceptions import ResponseValidationError
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["ImageData", "b64decode", "image_data", "inline_bytes"]
+__all__ = ["ImageData", "b64decode", "download_url", "image_data", "inline_bytes"]
 
 _TEXT_FIELDS = ("url", "b64_json", "revised_prompt")
 
@@ -78,12 +78,19 @@ class ImageData:
         Raises:
             ResponseValidationError: The image has neither a URL nor base64 data.
         """
-        if not self.url:
-            raise ResponseValidationError(
-                "image has neither url nor b64_json",
-                body={name: getattr(self, name) for name in _TEXT_FIELDS},
-            )
-        return self.url
+        return download_url(self.url, {name: getattr(self, name) for name in _TEXT_FIELDS})
+
+
+def download_url(url: str | None, image: object) -> str:
+    """``url``, for an image whose bytes are not inline.
+
+    Raises:
+        ResponseValidationError: There is no URL either (``image``, the image's fields, is
+            the error's body).
+    """
+    if not url:
+        raise ResponseValidationError("image has neither url nor b64_json", body=image)
+    return url
 
 
 def image_data(response: httpx.Response) -> list[ImageData]:

@@ -134,13 +134,11 @@ def save_images(
 def _save(
     data: bytes, model: str, output: str | None, when: datetime, index: int, count: int
 ) -> Path:
-    if is_directory(output):
-        directory = Path(output or ".").expanduser()
-        return save_new(directory, default_stem(model, when, index, count), sniff(data)[0], data)
+    if count == 1 or is_directory(output):
+        # As Image.save(path) saves: a directory gets a new file with the command's name for
+        # it (an existing file is never replaced); the one file -o named is replaced atomically.
+        return write_image(output or ".", data, default_stem(model, when, index, count))
     assert output is not None
-    if count == 1:
-        # The file asked for, replaced atomically if it exists, as Image.save(output) does.
-        return write_image(output, data, "image")
     # More images than the one file -o named (the model chose to send several): number them,
     # with the suffix (and format) save() would give the one file.
     target = Path(output).expanduser()
