@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _procfs import vm_rss_kib  # beside this file: see _procfs
 
 MODEL = "flux-schnell"
 SIZE = "256x256"
@@ -34,14 +35,6 @@ SIZE = "256x256"
 FORMAT = "b64_json"
 CONCURRENCY = 8  # image_batch: enough to outrun the rate limit with 50 ms generations
 RSS_SAMPLES = 20  # RSS readings over an image_batch run
-
-
-def vm_rss_kib() -> int:
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise RuntimeError("no VmRSS in /proc/self/status")
 
 
 def prompts(n: int) -> list[str]:

@@ -12,15 +12,9 @@ import json
 import sys
 from collections.abc import Callable
 
+from _procfs import vm_rss_kib  # beside this file: see _procfs
+
 API_KEY = "rw_bench_key"
-
-
-def vm_rss_kib() -> int:
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise RuntimeError("no VmRSS in /proc/self/status")
 
 
 def measure(call: Callable[[], object], warmup: int, n: int) -> dict[str, float]:

@@ -129,3 +129,16 @@ async def each(items: Iterable[T] | AsyncIterable[T]) -> AsyncIterator[T]:
 async def collect(items: Iterable[T] | AsyncIterable[T]) -> list[T]:
     """Everything a sync or an async iterable yields, in order."""
     return [item async for item in each(items)]
+
+
+T0 = 1_700_000_000.0  # the wall-clock time a Clock starts at
+
+
+class Clock:
+    """A clock a test turns by hand (``clock.now += 1.5``); calling it gives the time."""
+
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> float:
+        return self.now

@@ -23,17 +23,9 @@ from railwail._batch_engine import BatchEngine, Job, Outcome, Step, describe, er
 from railwail._batch_governor import Observation
 from railwail._batch_manifest import Record
 from railwail._batch_plan import BatchItem, plan_items
+from support import T0, Clock
 
 OUT = Path("/batch/out")
-T0 = 1_700_000_000.0
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def items(count: int) -> list[BatchItem]:

@@ -6,16 +6,7 @@ from __future__ import annotations
 import pytest
 
 from railwail._batch_governor import PROBE_DELAY, RESET_MARGIN, Governor, Observation
-
-T0 = 1_700_000_000.0
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> float:
-        return self.now
+from support import T0, Clock
 
 
 @pytest.fixture
