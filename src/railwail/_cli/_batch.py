@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._common import Context, Subparsers, add_command
+from ._common import Context, Subparsers, add_command, add_image_options
 from ._errors import EXIT_ERROR, EXIT_OK, exit_code_for, one_line, usage_error
 
 if TYPE_CHECKING:
@@ -64,11 +64,7 @@ def register(subparsers: Subparsers, common: argparse.ArgumentParser, summary: s
         metavar="N",
         help="refuse to start if the images still to make would cost more (from the catalogue)",
     )
-    parser.add_argument("-n", type=int, metavar="N", help="images per prompt, 1-4 (default 1)")
-    parser.add_argument("--size", metavar="WxH", help="e.g. 1024x1024 (the default) or 512x512")
-    parser.add_argument("--quality", metavar="QUALITY", help="standard or hd")
-    parser.add_argument("--style", metavar="STYLE", help="vivid or natural")
-    parser.add_argument("--negative-prompt", metavar="TEXT", help="what to leave out, for all")
+    add_image_options(parser, count="images per prompt", leave_out="what to leave out, for all")
     parser.add_argument(
         "--format",
         choices=("auto", "text", "jsonl"),

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from railwail import __version__
 
 from .. import _credentials
+from .._allowed import IMAGE_COUNT, IMAGE_QUALITIES, IMAGE_SIZES, IMAGE_STYLES
 from ._errors import EXIT_AUTH, EXIT_USAGE, CLIError, usage_error
 
 if TYPE_CHECKING:
@@ -65,6 +66,22 @@ def common_options() -> argparse.ArgumentParser:
     )
     group.add_argument("--version", action="version", version=f"railwail {__version__}")
     return parser
+
+
+def add_image_options(parser: argparse.ArgumentParser, *, count: str, leave_out: str) -> None:
+    """The generation options `image` and `batch` share; the values allowed are the SDK's,
+    which checks them before anything is sent (``count`` and ``leave_out``: the help of -n
+    and of --negative-prompt, which differ between the two)."""
+    low, high = IMAGE_COUNT
+    parser.add_argument("-n", type=int, metavar="N", help=f"{count}, {low}-{high} (default 1)")
+    parser.add_argument(
+        "--size",
+        metavar="WxH",
+        help=f"WIDTHxHEIGHT; documented: {', '.join(IMAGE_SIZES)} (default 1024x1024)",
+    )
+    parser.add_argument("--quality", metavar="QUALITY", help=" or ".join(IMAGE_QUALITIES))
+    parser.add_argument("--style", metavar="STYLE", help=" or ".join(IMAGE_STYLES))
+    parser.add_argument("--negative-prompt", metavar="TEXT", help=leave_out)
 
 
 def add_command(

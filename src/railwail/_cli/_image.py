@@ -13,7 +13,7 @@ from railwail._files import fit_suffix, save_new, sniff, write_image
 from railwail._image_data import ImageData, image_data
 from railwail._requests import image_request
 
-from ._common import Context, Subparsers, add_command
+from ._common import Context, Subparsers, add_command, add_image_options
 from ._errors import usage_error
 from ._files import default_stem, is_directory
 
@@ -45,11 +45,7 @@ def register(subparsers: Subparsers, common: argparse.ArgumentParser, summary: s
         help="what to draw; '-' (or nothing, with stdin piped) reads it from stdin",
     )
     parser.add_argument("-m", "--model", required=True, help="an image model, e.g. flux-schnell")
-    parser.add_argument("-n", type=int, metavar="N", help="how many images, 1-4 (default 1)")
-    parser.add_argument("--size", metavar="WxH", help="e.g. 1024x1024 (the default) or 1792x1024")
-    parser.add_argument("--quality", metavar="QUALITY", help="standard or hd")
-    parser.add_argument("--style", metavar="STYLE", help="vivid or natural")
-    parser.add_argument("--negative-prompt", metavar="TEXT", help="what to leave out")
+    add_image_options(parser, count="how many images", leave_out="what to leave out")
     parser.add_argument(
         "-o",
         "--output",
