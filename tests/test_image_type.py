@@ -426,13 +426,24 @@ async def test_redirect_to_a_non_http_scheme_is_refused_and_not_retried(
 
 
 @pytest.mark.anyio
+async def test_ten_redirects_are_followed_to_the_image(gw: respx.MockRouter, rw: Client) -> None:
+    hops = [f"{CDN_URL}/hop/{i}.png" for i in range(1, 11)]
+    for here, there in zip([IMG_URL, *hops[:-1]], hops, strict=True):
+        gw.get(here).respond(302, headers={"location": there})
+    final = gw.get(hops[-1]).respond(200, content=PNG, headers={"content-type": "image/png"})
+    image = await image_of(gw, rw, url=IMG_URL)
+    assert await read(image, rw) == PNG
+    assert final.call_count == 1
+
+
+@pytest.mark.anyio
 @pytest.mark.parametrize("status", [301, 302])
 async def test_redirect_loop_ends(gw: respx.MockRouter, rw: Client, status: int) -> None:
     loop = gw.get(IMG_URL).respond(status, headers={"location": IMG_URL})
     image = await image_of(gw, rw, url=IMG_URL)
     with pytest.raises(ResponseValidationError, match="redirected more than 10 times"):
         await read(image, rw)
-    assert loop.call_count == 10
+    assert loop.call_count == 11  # the first request and 10 redirects followed
 
 
 # -- retries -----------------------------------------------------------------------------------

@@ -182,7 +182,7 @@ class APIClient(BaseClient[httpx.Client]):
         try:
             with CallScope(self._config.total_timeout):
                 spec = first_request(url)
-                for _ in range(MAX_DOWNLOAD_REDIRECTS):
+                for _ in range(1 + MAX_DOWNLOAD_REDIRECTS):  # the first request, then the hops
                     result = self._request(spec, image_or_location)
                     if isinstance(result, bytes):
                         return result
