@@ -266,6 +266,12 @@ def test_every_module_imports_only_its_own_layer_or_lower() -> None:
     assert upward == []
 
 
+def test_every_module_belongs_to_a_layer() -> None:
+    # Also one that imports nothing of the package and that nothing imports yet.
+    for module in _module_names(PACKAGE_DIR, "railwail"):
+        assert _layer(module) in LAYERS, module
+
+
 def test_the_graph_sees_imports_inside_functions_but_not_type_checking_ones() -> None:
     graph = import_graph(PACKAGE_DIR, "railwail")
     # An image without an open client downloads through a client of its own (the I/O layer).
