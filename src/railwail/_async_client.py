@@ -43,8 +43,10 @@ class AsyncRailwail(AsyncEndpoints):
             ``railwail auth login`` stored.
         base_url: Defaults to ``RAILWAIL_BASE_URL``, then ``https://railwail.com/api/v1``.
         timeout: Seconds, or an ``httpx.Timeout``, for each attempt of every call
-            (default: 5 s to connect, 300 s to read).
-        max_retries: Retries after a connection error, timeout, 408, 409, 429 or 5xx (default 2).
+            (default: 5 s to connect, 300 s to read; with ``http_client=``, the timeout set
+            on that client, unless this is given).
+        max_retries: Retries after a connection error, timeout, 408, 409, 429, 500, 502, 503
+            or 504 (default 2).
         default_headers: Headers sent with every request.
         http_client: Your own ``httpx.AsyncClient`` (proxies, CA bundles, transports). You
             close it.

@@ -248,7 +248,8 @@ def check_budget(
     if estimate is None:
         raise BudgetExceededError(
             f"max_credits={max_credits:g} cannot be checked: the catalogue gives no "
-            f"pricing.credit_cost_fixed for {model!r}. Leave max_credits out to run anyway",
+            f"pricing.credit_cost_fixed for {model!r}. No image was requested; leave "
+            "max_credits out to run anyway",
             estimate=None,
             max_credits=max_credits,
             images=images,

@@ -287,12 +287,17 @@ class Model(APIResponse):
     """One model of the gateway's catalogue.
 
     Attributes:
-        id: The model's slug, e.g. ``"flux-schnell"``.
+        id: The gateway's id for the model (its docs show an internal id, ``model_abc123``,
+            which need not be the slug).
+        slug: The name to pass as ``model``, e.g. ``"flux-schnell"``, when the catalogue
+            sends it.
+        created: When the model was added (Unix time).
         name: Its display name.
         description: What it does.
         category: ``"text"``, ``"image"``, ``"embedding"``, ``"video"`` or ``"audio"``.
         owned_by: Its provider, e.g. ``"openai"``.
         provider_model_id: The provider's own name for it.
+        image: A picture of the model (a URL), when the catalogue has one.
         pricing: What a call costs.
         capabilities: What it supports, as the gateway describes it.
         metadata: Anything else the catalogue says about it.

@@ -236,3 +236,4 @@ def test_budget() -> None:
     with pytest.raises(BudgetExceededError, match=r"no pricing\.credit_cost_fixed") as unknown:
         check_budget(MODEL, None, 3, 100)
     assert unknown.value.estimate is None
+    assert "No image was requested" in str(unknown.value)

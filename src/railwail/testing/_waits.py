@@ -29,6 +29,9 @@ def record_retry_waits(
 
     Returns:
         The list the waits are appended to, in order, in seconds.
+
+    Raises:
+        ValueError: ``jitter`` is not from 0 to 1.
     """
     waits: list[float] = [] if into is None else into
     if jitter is not None and not 0 <= jitter <= 1:
